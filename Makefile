@@ -1,0 +1,32 @@
+# The two commands: `make run` and `make test`. Both need only Python 3.11 and a C compiler.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install run test lint messages bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: install
+	$(BIN)/python scripts/dev.py run
+
+test: install
+	$(BIN)/python scripts/dev.py test
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r partnerportal
+
+# Re-extract the message catalogues after changing user-facing strings (needs GNU gettext).
+messages: install
+	$(BIN)/python scripts/messages.py
+
+clean:
+	rm -rf $(VENV) .var

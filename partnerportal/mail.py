@@ -1,0 +1,176 @@
+"""Outgoing mail: one place to write an e-mail, one task to send it.
+
+`mail_queue` renders the message in the recipient's language and stores it as an
+OutgoingMail row inside the caller's transaction; the send task is enqueued only once that
+transaction commits, so a rolled-back change never e-mails anyone. `mail_send` claims the
+row with a conditional UPDATE, so a retry or a second worker never sends it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import Organisation, OutgoingMail
+
+logger = logging.getLogger(__name__)
+
+# A claim older than this is taken to belong to a worker that died mid-send.
+STALE_CLAIM = timedelta(minutes=15)
+
+
+class TransientMailError(Exception):
+    """The server asked us to try later (4xx, timeout, dropped connection)."""
+
+
+def _clean_header(value: str) -> str:
+    # Header injection: a subject or address is one line, always.
+    return " ".join(str(value).splitlines()).strip()
+
+
+def mail_queue(
+    *,
+    to: str,
+    template: str,
+    context: dict | None = None,
+    language: str | None = None,
+    org: Organisation | None = None,
+    kind: str = "",
+    related: str = "",
+    headers: dict | None = None,
+) -> OutgoingMail:
+    """Render `<template>_subject.txt`, `<template>.txt` and (if present) `<template>.html`
+    under the recipient's language and queue the message."""
+    to = (to or "").strip()
+    if "\n" in to or "\r" in to:
+        raise ValidationError("Invalid recipient address.")
+    validate_email(to)
+    language = language or (org.default_language if org else settings.LANGUAGE_CODE)
+    ctx = {"site_url": settings.SITE_URL, "org": org, "portal_name": settings.PORTAL_NAME, **(context or {})}
+    with translation.override(language):
+        subject = _clean_header(render_to_string(f"{template}_subject.txt", ctx))
+        body_text = render_to_string(f"{template}.txt", ctx)
+        try:
+            body_html = render_to_string(f"{template}.html", ctx)
+        except Exception:  # noqa: BLE001 - the HTML part is optional
+            body_html = ""
+    mail = OutgoingMail.objects.create(
+        org=org,
+        kind=kind or template.rsplit("/", 1)[-1],
+        to=to,
+        language=language,
+        subject=subject[:300],
+        body_text=body_text,
+        body_html=body_html,
+        related=related,
+        headers={k: _clean_header(v) for k, v in (headers or {}).items()},
+    )
+    transaction.on_commit(lambda: _enqueue(mail.pk))
+    return mail
+
+
+def _enqueue(mail_id: int) -> None:
+    from .tasks import send_mail
+
+    send_mail.delay(mail_id)
+
+
+def mail_claim(*, mail_id: int) -> OutgoingMail | None:
+    """Claim a queued mail (or one whose sender died long ago) for this worker."""
+    now = timezone.now()
+    claimed = OutgoingMail.objects.filter(_claimable(now), pk=mail_id).update(
+        status=OutgoingMail.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return None
+    return OutgoingMail.objects.get(pk=mail_id)
+
+
+def _claimable(now) -> Q:
+    return Q(status=OutgoingMail.Status.QUEUED) | Q(
+        status=OutgoingMail.Status.SENDING, claimed_at__lt=now - STALE_CLAIM
+    )
+
+
+def _is_transient(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        return bool(codes) and all(400 <= c < 500 for c in codes)
+    return isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, OSError))
+
+
+def mail_send(*, mail_id: int) -> str:
+    """Send one mail if it can be claimed. Returns what happened: sent, skipped, retry, failed.
+
+    A transient failure puts the row back in the queue (the caller retries with backoff);
+    after MAIL_MAX_ATTEMPTS, or on a permanent refusal, the row is marked failed with the
+    error and the business object is told (e.g. the CSAT contact is marked bounced)."""
+    mail = mail_claim(mail_id=mail_id)
+    if mail is None:
+        return "skipped"
+    message = EmailMultiAlternatives(
+        subject=mail.subject,
+        body=mail.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[mail.to],
+        headers={"Message-ID": mail.message_id, **mail.headers},
+    )
+    if mail.body_html:
+        message.attach_alternative(mail.body_html, "text/html")
+    try:
+        message.send(fail_silently=False)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        if _is_transient(exc) and mail.attempts < settings.MAIL_MAX_ATTEMPTS:
+            OutgoingMail.objects.filter(pk=mail.pk, status=OutgoingMail.Status.SENDING).update(
+                status=OutgoingMail.Status.QUEUED, last_error=error, claimed_at=None
+            )
+            logger.warning("Mail %s deferred: %s", mail.pk, error)
+            return "retry"
+        OutgoingMail.objects.filter(pk=mail.pk).update(status=OutgoingMail.Status.FAILED, last_error=error)
+        logger.error("Mail %s failed: %s", mail.pk, error)
+        notify_delivery_failure(mail)
+        return "failed"
+    OutgoingMail.objects.filter(pk=mail.pk).update(
+        status=OutgoingMail.Status.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return "sent"
+
+
+# Apps that want to hear of a failed delivery register a handler for their `related` prefix,
+# e.g. {"csat.invitation": csat.services.invitation_mark_bounced}.
+FAILURE_HANDLERS: dict = {}
+
+
+def notify_delivery_failure(mail: OutgoingMail) -> None:
+    prefix, _, obj_id = mail.related.partition(":")
+    handler = FAILURE_HANDLERS.get(prefix)
+    if handler and obj_id:
+        handler(object_id=obj_id, mail=mail)
+
+
+def mail_requeue_pending(*, older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Re-enqueue mail whose task was lost (broker restart, worker killed before ack).
+    Safe to run often: sending claims the row, so a duplicate task does nothing."""
+    now = timezone.now()
+    ids = list(
+        OutgoingMail.objects.filter(_claimable(now), created_at__lt=now - older_than)
+        .order_by("id")
+        .values_list("id", flat=True)[:10000]
+    )
+    for mail_id in ids:
+        _enqueue(mail_id)
+    return len(ids)
