@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "fontawesomefree",
     "partnerportal",
 ]
+# The portal's feature apps, each mounted at /<app>/ (partnerportal/urls.py).
+PORTAL_APPS = [app for app in ("csat", "contacts", "support", "leads") if (BASE_DIR / app / "apps.py").exists()]
+INSTALLED_APPS += PORTAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -269,6 +272,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=15, hour=3),
     },
 }
+if "csat" in PORTAL_APPS:
+    CELERY_BEAT_SCHEDULE.update({})
+if "contacts" in PORTAL_APPS:
+    CELERY_BEAT_SCHEDULE.update({})
+if "support" in PORTAL_APPS:
+    CELERY_BEAT_SCHEDULE.update({})
+if "leads" in PORTAL_APPS:
+    CELERY_BEAT_SCHEDULE.update({})
 
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -45,9 +46,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# Each app mounts its own URLs here (see README, "Architecture").
-APP_URLS: list[tuple[str, str]] = []
-urlpatterns += [path(prefix, include(module)) for prefix, module in APP_URLS]
+# Each feature app mounts its own URLs (with app_name = its label) at /<app>/.
+urlpatterns += [path(f"{app}/", include(f"{app}.urls")) for app in settings.PORTAL_APPS]
 
 handler403 = "partnerportal.errorviews.permission_denied"
 handler404 = "partnerportal.errorviews.page_not_found"
