@@ -24,6 +24,7 @@ def broker(redis_url, settings):
     queue = f"test-{uuid.uuid4().hex[:8]}"
     old = dict(app.conf)
     app.conf.update(task_always_eager=False, broker_url=redis_url, task_default_queue=queue)
+    _reset_producer()
     settings.CELERY_TASK_ALWAYS_EAGER = False
     yield redis_url, queue
     app.conf.update(
@@ -31,7 +32,15 @@ def broker(redis_url, settings):
         broker_url=old["broker_url"],
         task_default_queue=old["task_default_queue"],
     )
+    _reset_producer()
     redis.Redis.from_url(redis_url).delete(queue)
+
+
+def _reset_producer():
+    # Earlier in-process tasks may have built the publisher for another broker and queue.
+    app._pool = None
+    app.__dict__.pop("amqp", None)
+    app.__dict__.pop("producer_pool", None)
 
 
 def _queued(redis_url, queue) -> int:
