@@ -46,7 +46,10 @@ INSTALLED_APPS = [
     "partnerportal",
 ]
 # The portal's feature apps, each mounted at /<app>/ (partnerportal/urls.py).
-PORTAL_APPS = [app for app in ("csat", "contacts", "support", "leads") if (BASE_DIR / app / "apps.py").exists()]
+PORTAL_APPS = env.list(
+    "PORTAL_APPS",
+    default=[app for app in ("csat", "contacts", "support", "leads") if (BASE_DIR / app / "apps.py").exists()],
+)
 INSTALLED_APPS += PORTAL_APPS
 
 MIDDLEWARE = [

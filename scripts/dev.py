@@ -47,8 +47,9 @@ def run() -> int:
     manage("seed_demo")
     print("The portal is at http://127.0.0.1:8000 (stop with Ctrl+C).")
     if os.environ.get("CELERY_BROKER_URL"):
-        # With a broker, run the web server, a worker and beat together.
-        return subprocess.call([PY, "-m", "honcho", "start", "-f", "Procfile.dev"], cwd=ROOT)
+        # With a broker, run the web server, a worker and beat together, from this venv.
+        env = {**os.environ, "PATH": f"{Path(PY).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+        return subprocess.call([PY, "-m", "honcho", "start", "-f", "Procfile.dev"], cwd=ROOT, env=env)
     print("No CELERY_BROKER_URL: background tasks run in-process.")
     return subprocess.call([PY, "manage.py", "runserver", "127.0.0.1:8000"], cwd=ROOT)
 
