@@ -5,6 +5,7 @@
   po_tool.py todo  PART LOCALE           untranslated entries of one catalogue, as JSON
   po_tool.py fill  PART LOCALE FILE.json apply translations {msgid: msgstr | [plural forms]}
   po_tool.py fix-headers                 language, plural forms and the fuzzy header flag
+  po_tool.py american PART               US spellings in the "en" catalogue where a msgid is British
 
 PART is "core" (locale/) or an app name (<app>/locale/). LOCALE is a directory name
 (de, zh_Hans, pt_BR, es_419, ...). Keys of FILE.json are msgids; with a context, use
@@ -123,6 +124,56 @@ def fill(part: str, locale: str, file: str) -> int:
     return 0
 
 
+# Where a msgid uses British spelling, the "en" (US) catalogue gets the American form.
+US_SPELLING = [
+    ("organisation", "organization"),
+    ("Organisation", "Organization"),
+    ("programme", "program"),
+    ("Programme", "Program"),
+    ("centre", "center"),
+    ("Centre", "Center"),
+    ("behaviour", "behavior"),
+    ("colour", "color"),
+    ("cancelled", "canceled"),
+    ("Cancelled", "Canceled"),
+    ("favourite", "favorite"),
+    ("Favourite", "Favorite"),
+    ("catalogue", "catalog"),
+    ("authorise", "authorize"),
+    ("analyse", "analyze"),
+    ("recognise", "recognize"),
+    ("prioritise", "prioritize"),
+    ("summarise", "summarize"),
+    ("licence", "license"),
+    ("neutralise", "neutralize"),
+    ("normalise", "normalize"),
+    ("finalise", "finalize"),
+    ("enrol", "enroll"),
+]
+
+
+def american(part: str) -> int:
+    path = catalogue(part, SOURCE_LOCALE)
+    po = polib.pofile(str(path))
+    changed = 0
+    for e in po:
+        texts = [e.msgid] + ([e.msgid_plural] if e.msgid_plural else [])
+        converted = []
+        for text in texts:
+            for uk, us in US_SPELLING:
+                text = text.replace(uk, us)
+            converted.append(text)
+        if converted != texts:
+            if e.msgid_plural:
+                e.msgstr_plural = {0: converted[0], 1: converted[1]}
+            else:
+                e.msgstr = converted[0]
+            changed += 1
+    po.save(str(path))
+    print(f"{path.relative_to(ROOT)}: {changed} entries in US spelling")
+    return 0
+
+
 def fix_headers() -> int:
     es_plural = None
     for _part, path in all_catalogues():
@@ -150,4 +201,6 @@ def fix_headers() -> int:
 
 if __name__ == "__main__":
     cmd, *args = sys.argv[1:] or ["status"]
-    sys.exit({"status": status, "todo": todo, "fill": fill, "fix-headers": fix_headers}[cmd](*args))
+    sys.exit(
+        {"status": status, "todo": todo, "fill": fill, "fix-headers": fix_headers, "american": american}[cmd](*args)
+    )
