@@ -19,7 +19,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 from .models import Organisation, OutgoingMail
@@ -59,8 +60,8 @@ def mail_queue(
     language = language or (org.default_language if org else settings.LANGUAGE_CODE)
     ctx = {"site_url": settings.SITE_URL, "org": org, "portal_name": settings.PORTAL_NAME, **(context or {})}
     with translation.override(language):
-        subject = _clean_header(render_to_string(f"{template}_subject.txt", ctx))
-        body_text = render_to_string(f"{template}.txt", ctx)
+        subject = _clean_header(_render_plain(f"{template}_subject.txt", ctx))
+        body_text = _render_plain(f"{template}.txt", ctx)
         try:
             body_html = render_to_string(f"{template}.html", ctx)
         except Exception:  # noqa: BLE001 - the HTML part is optional
@@ -78,6 +79,11 @@ def mail_queue(
     )
     transaction.on_commit(lambda: _enqueue(mail.pk))
     return mail
+
+
+def _render_plain(name: str, ctx: dict) -> str:
+    """Plain text is not HTML: no escaping, so "O'Brien" stays "O'Brien"."""
+    return get_template(name).template.render(Context(ctx, autoescape=False))
 
 
 def _enqueue(mail_id: int) -> None:

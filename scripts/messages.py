@@ -31,7 +31,9 @@ def locales() -> list[str]:
 
 def makemessages(cwd: Path, extra: list[str]) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    args = [sys.executable, "-m", "django", "makemessages", "--no-obsolete", "--add-location=file", "--symlinks"]
+    # An app's own selectors.py must not shadow the standard library when run from its folder.
+    env["PYTHONSAFEPATH"] = "1"
+    args = [sys.executable, "-P", "-m", "django", "makemessages", "--no-obsolete", "--add-location=file", "--symlinks"]
     for loc in locales():
         args += ["-l", loc]
     subprocess.run(args + extra, cwd=cwd, env=env, check=True)

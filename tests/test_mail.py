@@ -112,3 +112,15 @@ def test_the_sweep_re_enqueues_lost_mail_and_sending_twice_sends_once():
     assert mail_send(mail_id=mail.pk) == "sent"
     assert mail_send(mail_id=mail.pk) == "skipped"
     assert len(django_mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_plain_text_parts_are_not_html_escaped(alice, org_a):
+    alice.full_name = "Siobhán O'Brien & Co"
+    with mock.patch("partnerportal.mail._enqueue"), transaction.atomic():
+        mail = mail_queue(
+            to="x@example.com",
+            template="partnerportal/email/invitation",
+            context={"invitation": mock.Mock(org=org_a), "inviter": alice, "accept_url": "http://x/join/t/"},
+        )
+    assert "Siobhán O'Brien & Co" in mail.body_text
