@@ -104,6 +104,11 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["email", "org__name"]
     exclude = ["token_hash"]
+
+    def has_add_permission(self, request):
+        # An invitation needs a token and a mail: the team page creates them.
+        return False
+
     readonly_fields = [
         "org",
         "email",

@@ -31,6 +31,11 @@ class LoginForm(AuthenticationForm):
         label=_("E-mail address"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
 
+    def clean_username(self):
+        # Addresses are stored in lower case; "Alice@..." must sign in (and count towards the
+        # lockout) as the same person.
+        return self.cleaned_data["username"].lower()
+
 
 class QueuedPasswordResetForm(PasswordResetForm):
     """Password-reset e-mails go through the outgoing-mail table like every other e-mail."""

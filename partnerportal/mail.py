@@ -19,7 +19,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Q
-from django.template import Context
+from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
@@ -64,7 +64,7 @@ def mail_queue(
         body_text = _render_plain(f"{template}.txt", ctx)
         try:
             body_html = render_to_string(f"{template}.html", ctx)
-        except Exception:  # noqa: BLE001 - the HTML part is optional
+        except TemplateDoesNotExist:  # the HTML part is optional; a broken one must not hide
             body_html = ""
     mail = OutgoingMail.objects.create(
         org=org,
@@ -141,8 +141,9 @@ def mail_send(*, mail_id: int) -> str:
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
         error = f"{type(exc).__name__}: {exc}"[:2000]
         if _is_transient(exc) and mail.attempts < settings.MAIL_MAX_ATTEMPTS:
+            # claimed_at stays: the sweep leaves the row to the task's own backoff (see below).
             OutgoingMail.objects.filter(pk=mail.pk, status=OutgoingMail.Status.SENDING).update(
-                status=OutgoingMail.Status.QUEUED, last_error=error, claimed_at=None
+                status=OutgoingMail.Status.QUEUED, last_error=error
             )
             logger.warning("Mail %s deferred: %s", mail.pk, error)
             return "retry"
@@ -172,8 +173,11 @@ def mail_requeue_pending(*, older_than: timedelta = timedelta(minutes=2)) -> int
     """Re-enqueue mail whose task was lost (broker restart, worker killed before ack).
     Safe to run often: sending claims the row, so a duplicate task does nothing."""
     now = timezone.now()
+    # A mail tried within STALE_CLAIM is waiting for its retry (the backoff is capped at that);
+    # enqueueing it again would spend its attempts while the server is still refusing.
+    not_backing_off = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - STALE_CLAIM)
     ids = list(
-        OutgoingMail.objects.filter(_claimable(now), created_at__lt=now - older_than)
+        OutgoingMail.objects.filter(_claimable(now), not_backing_off, created_at__lt=now - older_than)
         .order_by("id")
         .values_list("id", flat=True)[:10000]
     )

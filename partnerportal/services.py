@@ -103,11 +103,14 @@ def invitation_accept(*, token: str, user: User | None, full_name: str = "", pas
                 _("This invitation was sent to %(email)s. Sign in with that address to accept it.")
                 % {"email": invitation.email}
             )
-        membership, created = Membership.objects.get_or_create(
+        membership, created = Membership.objects.select_for_update().get_or_create(
             user=user, org=invitation.org, defaults={"roles": invitation.roles}
         )
         if not created:
-            membership.roles = sorted(set(membership.roles) | set(invitation.roles))
+            # A deactivated person who is invited back gets the invitation's roles, not the
+            # ones they held before: the inviter may not be allowed to grant those (partner admin).
+            kept = membership.roles if membership.is_active else []
+            membership.roles = sorted(set(kept) | set(invitation.roles))
             membership.is_active = True
             membership.save(update_fields=["roles", "is_active"])
         invitation.status = Invitation.Status.ACCEPTED
@@ -141,6 +144,12 @@ def invitations_expire(*, now=None) -> int:
     )
 
 
+def _lock_org(membership: Membership) -> None:
+    # Two admins demoting or deactivating each other at once would each still see the other
+    # as an admin; locking the organisation row makes the "last partner admin" check hold.
+    Organisation.objects.select_for_update().only("pk").get(pk=membership.org_id)
+
+
 def _other_admins_exist(membership: Membership) -> bool:
     return (
         Membership.objects.filter(org=membership.org, is_active=True, roles__contains=[Role.PARTNER_ADMIN])
@@ -154,6 +163,7 @@ def membership_set_roles(
 ) -> Membership:
     roles = sorted(set(roles))
     with transaction.atomic():
+        _lock_org(membership)
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
         before = list(membership.roles)
         changed = set(before) ^ set(roles)
@@ -178,9 +188,13 @@ def membership_set_active(
     *, membership: Membership, active: bool, actor: User, actor_membership: Membership
 ) -> Membership:
     with transaction.atomic():
+        _lock_org(membership)
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
         if membership.is_active == active:
             return membership
+        if active and Role.PARTNER_ADMIN in membership.roles and Role.PARTNER_ADMIN not in actor_membership.roles:
+            # Reactivating a partner admin hands the role out again.
+            raise DomainError(_("Only a partner admin can grant the partner admin role."))
         if not active:
             if membership.user_id == actor.pk:
                 raise DomainError(_("You cannot deactivate yourself."))

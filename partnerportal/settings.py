@@ -141,6 +141,8 @@ AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 
 # --- Security ---------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers and the container health check probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
@@ -276,13 +278,32 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 if "csat" in PORTAL_APPS:
-    CELERY_BEAT_SCHEDULE.update({})
-if "contacts" in PORTAL_APPS:
-    CELERY_BEAT_SCHEDULE.update({})
+    CELERY_BEAT_SCHEDULE.update(
+        {
+            "csat-send-due-invitations": {"task": "csat.tasks.send_due_invitations", "schedule": 600.0},
+            "csat-send-due-reminders": {"task": "csat.tasks.send_due_reminders", "schedule": crontab(minute=0)},
+            "csat-send-monthly-reports": {
+                "task": "csat.tasks.send_monthly_reports",
+                "schedule": crontab(minute=0, hour=6, day_of_month=1),
+            },
+            "csat-refresh-compliance": {
+                "task": "csat.tasks.refresh_compliance",
+                "schedule": crontab(minute=30, hour="*/6"),
+            },
+        }
+    )
 if "support" in PORTAL_APPS:
-    CELERY_BEAT_SCHEDULE.update({})
+    CELERY_BEAT_SCHEDULE.update(
+        {"run-collections": {"task": "support.tasks.run_collections", "schedule": crontab(minute=30, hour=5)}}
+    )
 if "leads" in PORTAL_APPS:
-    CELERY_BEAT_SCHEDULE.update({})
+    CELERY_BEAT_SCHEDULE.update(
+        {
+            # Every quarter hour: a lead expires at most 15 minutes after its 14 days are up.
+            "expire-leads": {"task": "leads.tasks.expire_leads", "schedule": crontab(minute="*/15")},
+            "send-lead-nudges": {"task": "leads.tasks.send_lead_nudges", "schedule": crontab(minute=35)},
+        }
+    )
 
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {

@@ -1,5 +1,6 @@
 import smtplib
 import threading
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -49,6 +50,7 @@ def test_two_concurrent_senders_send_a_mail_once():
 def test_it_is_rendered_in_the_recipients_language():
     mail = _queue()
     assert mail.language == "de"
+    assert mail.subject == "Passwort für das Partner Portal zurücksetzen"
 
 
 @pytest.mark.django_db
@@ -124,3 +126,23 @@ def test_plain_text_parts_are_not_html_escaped(alice, org_a):
             context={"invitation": mock.Mock(org=org_a), "inviter": alice, "accept_url": "http://x/join/t/"},
         )
     assert "Siobhán O'Brien & Co" in mail.body_text
+
+
+@pytest.mark.django_db
+def test_the_sweep_leaves_a_mail_to_its_backoff_and_takes_it_back_when_stale():
+    import time_machine
+    from django.utils import timezone
+
+    from partnerportal.mail import STALE_CLAIM
+
+    mail = _queue()
+    with mock.patch(
+        "django.core.mail.EmailMultiAlternatives.send", side_effect=smtplib.SMTPResponseException(421, b"")
+    ):
+        assert mail_send(mail_id=mail.pk) == "retry"
+    with mock.patch("partnerportal.mail._enqueue") as enqueue:
+        with time_machine.travel(timezone.now() + STALE_CLAIM - timedelta(seconds=1), tick=False):
+            assert mail_requeue_pending() == 0  # its own retry is still due
+        with time_machine.travel(timezone.now() + STALE_CLAIM + timedelta(seconds=1), tick=False):
+            assert mail_requeue_pending() == 1  # that retry was lost
+        enqueue.assert_called_once_with(mail.pk)

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.core import mail as django_mail
 from django.urls import reverse
@@ -131,3 +133,66 @@ def test_password_reset_mail_goes_through_the_outbox(alice, client, django_captu
         client.post(reverse("password_reset"), {"email": "alice@a.example"})
     mail = OutgoingMail.objects.get(kind="password_reset")
     assert "/accounts/reset/" in mail.body_text and mail.status == OutgoingMail.Status.SENT
+
+
+def test_user_admin_cannot_reactivate_a_partner_admin(org_a, alice):
+    from conftest import client_for
+
+    other = make_member("other@a.example", org_a, [Role.PARTNER_ADMIN])
+    membership = other.memberships.get()
+    membership.is_active = False
+    membership.save()
+    uma = make_member("uma@a.example", org_a, [Role.USER_ADMIN])
+    response = client_for(uma).post(reverse("team_member", args=[membership.pk]), {"action": "activate"})
+    assert response.status_code == 200
+    membership.refresh_from_db()
+    assert not membership.is_active
+
+
+def test_a_reinvited_former_partner_admin_gets_only_the_invited_roles(org_a, alice, client):
+    from partnerportal.services import invitation_accept
+
+    other = make_member("other@a.example", org_a, [Role.PARTNER_ADMIN])
+    Membership.objects.filter(user=other).update(is_active=False)
+    uma = make_member("uma@a.example", org_a, [Role.USER_ADMIN])
+    _, token = invitation_create(
+        org=org_a,
+        actor=uma,
+        actor_membership=uma.memberships.get(),
+        email="other@a.example",
+        roles=[Role.SURVEY_ADMIN],
+        language="en",
+    )
+    membership = invitation_accept(token=token, user=other)
+    assert membership.is_active and membership.roles == [Role.SURVEY_ADMIN]
+
+
+def test_invitations_expire_at_their_exact_end(alice, org_a, client):
+    import time_machine
+
+    from partnerportal.services import invitations_expire
+
+    invitation, token = invitation_create(
+        org=org_a, actor=alice, actor_membership=alice.memberships.get(), email="n@a.example", roles=[], language="en"
+    )
+    url = reverse("invitation_accept", args=[token])
+    with time_machine.travel(invitation.expires_at - timedelta(microseconds=1), tick=False):
+        assert invitations_expire() == 0
+        assert client.get(url).status_code == 200
+    with time_machine.travel(invitation.expires_at, tick=False):
+        assert client.get(url).status_code == 404
+        assert invitations_expire() == 1
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.EXPIRED
+
+
+def test_sign_in_ignores_the_case_of_the_address(alice, client):
+    response = client.post(reverse("login"), {"username": "Alice@A.example", "password": PASSWORD})
+    assert response.status_code == 302 and "_auth_user_id" in client.session
+
+
+def test_a_member_without_the_role_cannot_change_the_organisation_settings(bob_client, org_a):
+    response = bob_client.post(reverse("org_detail"), {"default_language": "fr", "account_email": "x@a.example"})
+    assert response.status_code == 403
+    org_a.refresh_from_db()
+    assert org_a.default_language == "en" and org_a.account_email == ""
