@@ -1,0 +1,1023 @@
+"""Every change to support and billing data goes through a function here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from partnerportal.audit import audit_log
+from partnerportal.errors import DomainError
+from partnerportal.mail import mail_queue
+from partnerportal.models import Organisation, hash_token, new_token
+
+from .models import (
+    TECHNICAL_CATEGORIES,
+    CollectionEvent,
+    CollectionsPolicy,
+    Customer,
+    CustomerContact,
+    Escalation,
+    EscalationCategory,
+    Invoice,
+    Payment,
+    RequestMessage,
+    ServiceHealthIncident,
+    Subscription,
+    SupportProfile,
+    SupportRequest,
+)
+
+Status = SupportRequest.Status
+
+# --- Customers -----------------------------------------------------------------------------------
+
+
+def customer_create(*, org: Organisation, actor, **fields) -> Customer:
+    if org.csp_relationship == Organisation.CspRelationship.NONE:
+        raise DomainError(_("Only organisations in the CSP programme have CSP customers."))
+    fields["tenant_domain"] = fields["tenant_domain"].strip().lower()
+    if Customer.objects.filter(org=org, tenant_domain=fields["tenant_domain"]).exists():
+        raise DomainError(_("You already have a customer with this tenant domain."), field="tenant_domain")
+    with transaction.atomic():
+        customer = Customer.objects.create(org=org, partner_of_record=org, **fields)
+        audit_log(actor=actor, action="support.customer_created", obj=customer)
+        # Both contacts get a personal link to follow their requests and invoices.
+        contact_create(
+            customer=customer,
+            actor=actor,
+            name=customer.technical_contact_name,
+            email=customer.technical_contact_email,
+            language=customer.language,
+        )
+        if customer.billing_contact_email.lower() != customer.technical_contact_email.lower():
+            contact_create(
+                customer=customer,
+                actor=actor,
+                name=customer.billing_contact_name,
+                email=customer.billing_contact_email,
+                language=customer.language,
+            )
+    return customer
+
+
+def customer_update(*, customer: Customer, actor, changed: list[str]) -> Customer:
+    customer.tenant_domain = customer.tenant_domain.strip().lower()
+    if Customer.objects.filter(org=customer.org, tenant_domain=customer.tenant_domain).exclude(pk=customer.pk).exists():
+        raise DomainError(_("You already have a customer with this tenant domain."), field="tenant_domain")
+    with transaction.atomic():
+        customer.save()
+        # Field names only: the audit log never holds customer contact details.
+        audit_log(actor=actor, action="support.customer_changed", obj=customer, details={"fields": changed})
+    return customer
+
+
+def contact_create(*, customer: Customer, actor, name: str, email: str, language: str, send: bool = True):
+    email = email.strip().lower()
+    if CustomerContact.objects.filter(customer=customer, email=email).exists():
+        raise DomainError(_("This person already has a link for this customer."), field="email")
+    token = new_token()
+    with transaction.atomic():
+        contact = CustomerContact.objects.create(
+            org=customer.org, customer=customer, name=name, email=email, language=language, token_hash=hash_token(token)
+        )
+        audit_log(actor=actor, action="support.contact_created", obj=contact, org=customer.org)
+        if send:
+            _send_link(contact, token)
+    return contact, token
+
+
+def contact_renew_link(*, contact: CustomerContact, actor) -> str:
+    """A new link replaces the old one at once (a forwarded or leaked link stops working)."""
+    token = new_token()
+    with transaction.atomic():
+        CustomerContact.objects.filter(pk=contact.pk).update(token_hash=hash_token(token), is_active=True)
+        contact.token_hash, contact.is_active = hash_token(token), True
+        audit_log(actor=actor, action="support.contact_link_renewed", obj=contact, org=contact.org)
+        _send_link(contact, token)
+    return token
+
+
+def contact_revoke_link(*, contact: CustomerContact, actor) -> None:
+    with transaction.atomic():
+        CustomerContact.objects.filter(pk=contact.pk).update(is_active=False)
+        contact.is_active = False
+        audit_log(actor=actor, action="support.contact_link_revoked", obj=contact, org=contact.org)
+
+
+def _send_link(contact: CustomerContact, token: str) -> None:
+    contact.link_sent_at = timezone.now()
+    CustomerContact.objects.filter(pk=contact.pk).update(link_sent_at=contact.link_sent_at)
+    mail_queue(
+        to=contact.email,
+        template="support/email/customer_link",
+        context={"contact": contact, "partner": contact.org, "url": customer_url(token)},
+        language=contact.language,
+        org=contact.org,
+        kind="support.customer_link",
+        related=f"support.customercontact:{contact.pk}",
+    )
+
+
+def customer_url(token: str) -> str:
+    return settings.SITE_URL + reverse("support:customer_home", args=[token])
+
+
+def contact_by_token(token: str) -> CustomerContact | None:
+    if not token or len(token) > 100:
+        return None
+    contact = (
+        CustomerContact.objects.select_related("customer", "org")
+        .filter(token_hash=hash_token(token), is_active=True)
+        .first()
+    )
+    if contact:
+        now = timezone.now()
+        if not contact.last_used_at or now - contact.last_used_at > dt.timedelta(minutes=5):
+            CustomerContact.objects.filter(pk=contact.pk).update(last_used_at=now)
+    return contact
+
+
+def subscription_save(*, subscription: Subscription, actor, created: bool) -> Subscription:
+    with transaction.atomic():
+        subscription.save()
+        audit_log(
+            actor=actor,
+            action="support.subscription_created" if created else "support.subscription_changed",
+            obj=subscription,
+            details={"service": subscription.service, "seats": subscription.seats, "status": subscription.status},
+        )
+    return subscription
+
+
+def support_profile_save(*, profile: SupportProfile, actor, changed: list[str]) -> SupportProfile:
+    if profile.delivery in (SupportProfile.Delivery.RESOLD, SupportProfile.Delivery.OUTSOURCED):
+        if not profile.provider_company.strip():
+            raise DomainError(_("Name the company that provides the support."), field="provider_company")
+    else:
+        profile.provider_company = ""
+    if profile.delivery == SupportProfile.Delivery.OUTSOURCED and not profile.outsourced_scope:
+        raise DomainError(_("Say whether all or part of the support is outsourced."), field="outsourced_scope")
+    if profile.delivery != SupportProfile.Delivery.OUTSOURCED:
+        profile.outsourced_scope = ""
+    if profile.charging != SupportProfile.Charging.FREE and not profile.pricing.strip():
+        raise DomainError(_("Customers must be told the price when support is charged for."), field="pricing")
+    if not (profile.contact_email or profile.contact_phone or profile.contact_url or profile.contact_notes.strip()):
+        raise DomainError(_("Give customers at least one way to contact support."), field="contact_email")
+    with transaction.atomic():
+        profile.save()
+        audit_log(
+            actor=actor, action="support.profile_saved", obj=profile, org=profile.org, details={"fields": changed}
+        )
+    return profile
+
+
+# --- Support requests ------------------------------------------------------------------------------
+
+TRANSITIONS = {
+    Status.NEW: {Status.DIAGNOSING, Status.WAITING_ON_CUSTOMER, Status.RESOLVED},
+    Status.DIAGNOSING: {Status.WAITING_ON_CUSTOMER, Status.RESOLVED},
+    Status.WAITING_ON_CUSTOMER: {Status.DIAGNOSING, Status.RESOLVED},
+    Status.ESCALATED: {Status.DIAGNOSING, Status.WAITING_ON_CUSTOMER, Status.RESOLVED},
+    Status.RESOLVED: {Status.CLOSED, Status.DIAGNOSING},
+    Status.CLOSED: set(),
+}
+
+
+def request_create(
+    *,
+    org: Organisation,
+    customer: Customer,
+    category: str,
+    service: str,
+    severity: str,
+    subject: str,
+    description: str,
+    requester: CustomerContact | None = None,
+    requester_name: str = "",
+    requester_email: str = "",
+    actor=None,
+    assignee=None,
+) -> SupportRequest:
+    if customer.org_id != org.pk:
+        raise DomainError(_("This customer is not yours."), field="customer")
+    if requester is not None:
+        requester_name, requester_email = requester.name, requester.email
+    if not requester_email:
+        raise DomainError(_("Who asked? Give the requester's e-mail address."), field="requester_email")
+    now = timezone.now()
+    with transaction.atomic():
+        req = SupportRequest.objects.create(
+            org=org,
+            customer=customer,
+            requester=requester,
+            requester_name=requester_name or requester_email,
+            requester_email=requester_email,
+            category=category,
+            service=service,
+            severity=severity,
+            subject=subject,
+            description=description,
+            assignee=assignee,
+            created_at=now,
+            updated_at=now,
+            first_response_due_at=now + SupportRequest.FIRST_RESPONSE_TARGET[severity],
+            resolution_due_at=now + SupportRequest.RESOLUTION_TARGET[severity],
+        )
+        audit_log(
+            actor=actor,
+            action="support.request_created",
+            obj=req,
+            details={
+                "severity": severity,
+                "category": category,
+                "by_customer": requester is not None and actor is None,
+            },
+        )
+        _mail_customer(req, "request_received")
+    return req
+
+
+def _lock(req: SupportRequest) -> SupportRequest:
+    return SupportRequest.objects.select_for_update().get(pk=req.pk)
+
+
+def _resume_clock(req: SupportRequest, now) -> None:
+    """Leaving 'waiting on customer': the time waited moves both targets forward."""
+    if req.waiting_since is None:
+        return
+    paused = now - req.waiting_since
+    req.paused_seconds += int(paused.total_seconds())
+    if req.first_response_at is None:
+        req.first_response_due_at += paused
+    if req.resolved_at is None:
+        req.resolution_due_at += paused
+    req.waiting_since = None
+
+
+def _set_status(req: SupportRequest, new: str, now) -> list[str]:
+    old = req.status
+    if new == Status.WAITING_ON_CUSTOMER:
+        req.waiting_since = now
+    elif old == Status.WAITING_ON_CUSTOMER:
+        _resume_clock(req, now)
+    if new == Status.RESOLVED:
+        req.resolved_at = now
+    elif old == Status.RESOLVED and new != Status.CLOSED:
+        req.resolved_at = None  # reopened: the resolution clock runs again
+    if new == Status.CLOSED:
+        req.closed_at = now
+    req.status = new
+    req.updated_at = now
+    return [
+        "status",
+        "waiting_since",
+        "paused_seconds",
+        "first_response_due_at",
+        "resolution_due_at",
+        "resolved_at",
+        "closed_at",
+        "updated_at",
+    ]
+
+
+def request_change_status(*, request: SupportRequest, status: str, actor) -> SupportRequest:
+    with transaction.atomic():
+        req = _lock(request)
+        if status == req.status:
+            return req
+        if status == Status.ESCALATED:
+            raise DomainError(
+                _("Use the escalation form: it checks the category and the support vehicle."), field="status"
+            )
+        if status not in TRANSITIONS[req.status]:
+            raise DomainError(
+                _("A request that is %(old)s cannot become %(new)s.")
+                % {"old": req.get_status_display().lower(), "new": Status(status).label.lower()},
+                field="status",
+            )
+        old = req.status
+        now = timezone.now()
+        req.save(update_fields=_set_status(req, status, now))
+        audit_log(actor=actor, action="support.request_status", obj=req, details={"from": old, "to": status})
+        if status in (Status.RESOLVED, Status.CLOSED, Status.WAITING_ON_CUSTOMER):
+            _mail_customer(req, f"request_{status}")
+    return req
+
+
+def request_assign(*, request: SupportRequest, assignee, actor) -> SupportRequest:
+    if assignee is not None and not assignee.memberships.filter(org=request.org, is_active=True).exists():
+        raise DomainError(_("The assignee must be a member of your organisation."), field="assignee")
+    with transaction.atomic():
+        req = _lock(request)
+        req.assignee = assignee
+        req.updated_at = timezone.now()
+        req.save(update_fields=["assignee", "updated_at"])
+        audit_log(
+            actor=actor,
+            action="support.request_assigned",
+            obj=req,
+            details={"assignee": assignee.pk if assignee else None},
+        )
+    return req
+
+
+def request_reply(*, request: SupportRequest, actor, body: str, status: str | None = None) -> RequestMessage:
+    """A reply to the customer. The first one stops the first-response clock."""
+    if not body.strip():
+        raise DomainError(_("Write the reply first."), field="body")
+    with transaction.atomic():
+        req = _lock(request)
+        if req.status == Status.CLOSED:
+            raise DomainError(_("This request is closed."))
+        now = timezone.now()
+        msg = RequestMessage.objects.create(
+            org=req.org,
+            request=req,
+            kind=RequestMessage.Kind.REPLY,
+            author=actor,
+            author_name=actor.get_full_name(),
+            body=body,
+            created_at=now,
+        )
+        fields = ["updated_at"]
+        if req.first_response_at is None:
+            req.first_response_at = now
+            fields.append("first_response_at")
+        if req.status == Status.NEW and not status:
+            status = Status.DIAGNOSING
+        if status and status != req.status:
+            if status == Status.ESCALATED or status not in TRANSITIONS[req.status]:
+                raise DomainError(_("That status cannot follow the current one."), field="status")
+            fields += _set_status(req, status, now)
+        req.updated_at = now
+        req.save(update_fields=sorted(set(fields)))
+        audit_log(actor=actor, action="support.request_replied", obj=req, details={"status": req.status})
+        _mail_customer(req, "request_reply", message=msg)
+    return msg
+
+
+def request_note(*, request: SupportRequest, actor, body: str, kind: str = RequestMessage.Kind.NOTE) -> RequestMessage:
+    if not body.strip():
+        raise DomainError(_("Write the note first."), field="body")
+    with transaction.atomic():
+        req = _lock(request)
+        msg = RequestMessage.objects.create(
+            org=req.org, request=req, kind=kind, author=actor, author_name=actor.get_full_name(), body=body
+        )
+        audit_log(actor=actor, action="support.request_note", obj=req, details={"kind": kind})
+    return msg
+
+
+def request_customer_message(*, request: SupportRequest, contact: CustomerContact, body: str) -> RequestMessage:
+    """The customer answers through its link; waiting on the customer ends there."""
+    if not body.strip():
+        raise DomainError(_("Write your message first."), field="body")
+    with transaction.atomic():
+        req = _lock(request)
+        if req.requester_id != contact.pk:
+            raise DomainError(_("This request is not yours."))
+        if req.status == Status.CLOSED:
+            raise DomainError(_("This request is closed. Please open a new one."))
+        now = timezone.now()
+        msg = RequestMessage.objects.create(
+            org=req.org,
+            request=req,
+            kind=RequestMessage.Kind.CUSTOMER,
+            author_name=contact.name,
+            body=body,
+            created_at=now,
+        )
+        fields = ["updated_at"]
+        if req.status in (Status.WAITING_ON_CUSTOMER, Status.RESOLVED):
+            fields += _set_status(req, Status.DIAGNOSING, now)
+        req.updated_at = now
+        req.save(update_fields=sorted(set(fields)))
+        audit_log(actor=None, action="support.request_customer_message", obj=req, details={"status": req.status})
+    return msg
+
+
+def request_rate(*, request: SupportRequest, contact: CustomerContact, score: int, comment: str = "") -> None:
+    """The satisfaction question after close. Stored on the request only: it never counts
+    toward the CSAT programme's compliance rule."""
+    if not 1 <= int(score) <= 5:
+        raise DomainError(_("Choose a score from 1 to 5."), field="score")
+    with transaction.atomic():
+        req = _lock(request)
+        if req.requester_id != contact.pk:
+            raise DomainError(_("This request is not yours."))
+        if req.status != Status.CLOSED:
+            raise DomainError(_("You can rate a request once it is closed."))
+        if req.satisfaction is not None:
+            raise DomainError(_("You have already rated this request. Thank you!"))
+        req.satisfaction, req.satisfaction_comment, req.satisfaction_at = int(score), comment, timezone.now()
+        req.save(update_fields=["satisfaction", "satisfaction_comment", "satisfaction_at"])
+        audit_log(actor=None, action="support.request_rated", obj=req, details={"score": req.satisfaction})
+
+
+def _mail_customer(req: SupportRequest, template: str, **extra) -> None:
+    token_note = req.requester_id is not None
+    language = req.requester.language if req.requester_id else req.customer.language
+    mail_queue(
+        to=req.requester_email,
+        template=f"support/email/{template}",
+        context={"req": req, "partner": req.org, "has_link": token_note, **extra},
+        language=language,
+        org=req.org,
+        kind=f"support.{template}",
+        related=f"support.supportrequest:{req.pk}",
+    )
+
+
+# --- Service health -------------------------------------------------------------------------------
+
+
+def incident_save(*, incident: ServiceHealthIncident, actor, created: bool) -> ServiceHealthIncident:
+    if incident.ended_at and incident.ended_at < incident.started_at:
+        raise DomainError(_("The end cannot be before the start."), field="ended_at")
+    if incident.status == ServiceHealthIncident.Status.RESOLVED and not incident.ended_at:
+        incident.ended_at = timezone.now()
+    with transaction.atomic():
+        if created:
+            incident.created_by = actor
+        incident.save()
+        audit_log(
+            actor=actor,
+            action="support.incident_created" if created else "support.incident_changed",
+            obj=incident,
+            org=None,
+            details={"status": incident.status},
+        )
+    return incident
+
+
+def request_check_health(*, request: SupportRequest, actor, incident: ServiceHealthIncident | None = None):
+    """Record that service health was checked (the programme's first step) and, when a
+    matching incident is active, link the request to it."""
+    with transaction.atomic():
+        req = _lock(request)
+        if incident is not None:
+            if incident.service != req.service or not incident.is_active:
+                raise DomainError(_("Only an active incident for the same service can be linked."), field="incident")
+        now = timezone.now()
+        req.health_checked_at, req.health_checked_by, req.updated_at = now, actor, now
+        req.incident = incident
+        req.save(update_fields=["health_checked_at", "health_checked_by", "incident", "updated_at"])
+        audit_log(
+            actor=actor,
+            action="support.health_checked",
+            obj=req,
+            details={"incident": incident.pk if incident else None},
+        )
+    return req
+
+
+# --- Escalations ----------------------------------------------------------------------------------
+
+REFUSED_CATEGORIES = {
+    "how_to": _("How-to or usage question"),
+    "configuration": _("Settings or configuration the customer's administrator can change"),
+    "subscription_change": _("Buying, changing or cancelling subscriptions"),
+    "other": _("Something else"),
+}
+
+
+def refusal_reason(category: str) -> str:
+    reasons = {
+        "how_to": _(
+            "How-to questions are resolved by you: they are within baseline support, and the vendor's product "
+            "documentation is the place to start. Escalation is only for the listed service faults and billing disputes."
+        ),
+        "configuration": _(
+            "You hold the administrator rights to fix software, settings and configuration for the customer, so this "
+            "stays with you."
+        ),
+        "subscription_change": _(
+            "Subscriptions are bought and cancelled through you as the partner of record; the vendor does not change "
+            "them for the customer."
+        ),
+    }
+    return str(
+        reasons.get(
+            category,
+            _("Only the listed categories may be escalated; anything else must be resolved by you as the partner."),
+        )
+    )
+
+
+def escalation_vehicles(*, org: Organisation) -> list[dict]:
+    """Each vehicle with whether this organisation may use it and, if not, why."""
+    V = Escalation.Vehicle
+    if org.csp_relationship == Organisation.CspRelationship.INDIRECT_RESELLER:
+        provider = org.indirect_provider.name if org.indirect_provider_id else "—"
+        rows = [
+            (
+                V.INDIRECT_PROVIDER,
+                True,
+                _("Indirect resellers escalate to their indirect provider (%(name)s).") % {"name": provider},
+            )
+        ]
+        rows += [
+            (v, False, _("Indirect resellers escalate to their indirect provider, not to the vendor."))
+            for v in (V.COMMERCIAL, V.PREMIER, V.ADVANCED, V.PARTNER_CLOUD)
+        ]
+    elif org.csp_relationship == Organisation.CspRelationship.NONE:
+        rows = [(v, False, _("Only CSP partners can escalate customer issues.")) for v in V.values]
+    else:
+        gold_silver = org.membership_level in (Organisation.Level.GOLD, Organisation.Level.SILVER)
+        rows = [
+            (V.COMMERCIAL, True, _("Available to every CSP partner, for non-technical (commercial) issues.")),
+            (
+                V.PREMIER,
+                org.support_contract == Organisation.SupportContract.PREMIER,
+                _("Paid contract: your organisation holds it.")
+                if org.support_contract == "premier"
+                else _("Requires a Premier Support for Partners contract."),
+            ),
+            (
+                V.ADVANCED,
+                org.support_contract == Organisation.SupportContract.ADVANCED,
+                _("Paid contract: your organisation holds it.")
+                if org.support_contract == "advanced"
+                else _("Requires an Advanced Support for Partners contract."),
+            ),
+            (
+                V.PARTNER_CLOUD,
+                gold_silver,
+                _("Included with your Gold or Silver membership.")
+                if gold_silver
+                else _("Included only with a Gold or Silver membership."),
+            ),
+            (V.INDIRECT_PROVIDER, False, _("Only indirect resellers escalate to an indirect provider.")),
+        ]
+    return [{"vehicle": v, "label": V(v).label, "eligible": ok, "reason": str(reason)} for v, ok, reason in rows]
+
+
+def escalation_check(*, request: SupportRequest, category: str, vehicle: str) -> None:
+    """Raise a DomainError saying why this escalation is not allowed, or return."""
+    if request.health_checked_at is None:
+        raise DomainError(_("Check service health first: a known incident is not escalated again."))
+    if request.status not in (Status.NEW, Status.DIAGNOSING, Status.WAITING_ON_CUSTOMER):
+        raise DomainError(_("Only an open request that is not already escalated can be escalated."))
+    if category not in EscalationCategory.values:
+        raise DomainError(refusal_reason(category), field="category")
+    eligible = {row["vehicle"]: row for row in escalation_vehicles(org=request.org)}
+    row = eligible.get(vehicle)
+    if row is None or not row["eligible"]:
+        raise DomainError(row["reason"] if row else _("Choose a support vehicle."), field="vehicle")
+    V = Escalation.Vehicle
+    if vehicle == V.COMMERCIAL and category in TECHNICAL_CATEGORIES:
+        raise DomainError(
+            _("Commercial support handles non-technical issues; a service fault needs a technical support vehicle."),
+            field="vehicle",
+        )
+    if vehicle in (V.PREMIER, V.ADVANCED, V.PARTNER_CLOUD) and category == EscalationCategory.BILLING_DISPUTE:
+        raise DomainError(_("Billing disputes go through commercial support."), field="vehicle")
+
+
+def escalation_create(
+    *, request: SupportRequest, actor, category: str, vehicle: str, explanation: str, vendor_ticket_number: str = ""
+) -> Escalation:
+    if not explanation.strip():
+        raise DomainError(_("Explain briefly why this falls into the category."), field="explanation")
+    with transaction.atomic():
+        req = _lock(request)
+        escalation_check(request=req, category=category, vehicle=vehicle)
+        org = req.org
+        to_provider = vehicle == Escalation.Vehicle.INDIRECT_PROVIDER
+        now = timezone.now()
+        esc = Escalation.objects.create(
+            org=org,
+            request=req,
+            category=category,
+            explanation=explanation,
+            vehicle=vehicle,
+            target=Escalation.Target.INDIRECT_PROVIDER if to_provider else Escalation.Target.VENDOR,
+            provider_org=org.indirect_provider if to_provider else None,
+            vendor_ticket_number=vendor_ticket_number.strip(),
+            escalated_by=actor,
+            escalated_at=now,
+        )
+        fields = _set_status(req, Status.ESCALATED, now)
+        req.save(update_fields=fields)
+        audit_log(
+            actor=actor,
+            action="support.escalated",
+            obj=esc,
+            org=org,
+            details={"request": req.pk, "category": category, "vehicle": vehicle},
+        )
+    return esc
+
+
+def escalation_update(
+    *, escalation: Escalation, actor, status: str, vendor_ticket_number: str, note: str = "", as_provider: bool = False
+) -> Escalation:
+    with transaction.atomic():
+        esc = Escalation.objects.select_for_update().get(pk=escalation.pk)
+        if esc.status not in Escalation.OPEN_STATUSES and status != esc.status:
+            raise DomainError(_("This escalation is finished and can no longer change."), field="status")
+        old = esc.status
+        esc.status = status
+        esc.vendor_ticket_number = vendor_ticket_number.strip()
+        if status not in Escalation.OPEN_STATUSES and old in Escalation.OPEN_STATUSES:
+            esc.closed_at = timezone.now()
+        esc.save(update_fields=["status", "vendor_ticket_number", "closed_at"])
+        if note.strip():
+            RequestMessage.objects.create(
+                org=esc.org,
+                request_id=esc.request_id,
+                kind=RequestMessage.Kind.PROVIDER if as_provider else RequestMessage.Kind.NOTE,
+                author=actor,
+                author_name=actor.get_full_name(),
+                body=note,
+            )
+        # The request goes back to the partner's desk once the escalation is done.
+        if esc.closed_at and old in Escalation.OPEN_STATUSES:
+            req = _lock(esc.request)
+            if req.status == Status.ESCALATED:
+                req.save(update_fields=_set_status(req, Status.DIAGNOSING, timezone.now()))
+        audit_log(
+            actor=actor,
+            action="support.escalation_changed",
+            obj=esc,
+            org=esc.org,
+            details={"from": old, "to": status, "by_provider": as_provider},
+        )
+    return esc
+
+
+# --- Invoices, payments, collections -------------------------------------------------------------
+
+
+def policy_for(org: Organisation) -> CollectionsPolicy:
+    policy = CollectionsPolicy.objects.filter(org=org).first()
+    return policy or CollectionsPolicy(org=org)
+
+
+def policy_save(*, policy: CollectionsPolicy, actor) -> CollectionsPolicy:
+    policy.reminder_days_before = sorted(set(policy.reminder_days_before), reverse=True)
+    policy.reminder_days_after = sorted(set(policy.reminder_days_after))
+    if policy.suspend_after_days is not None and policy.suspend_after_days < 1:
+        raise DomainError(_("Suspension must come at least one day after the due date."), field="suspend_after_days")
+    with transaction.atomic():
+        policy.save()
+        audit_log(
+            actor=actor,
+            action="support.collections_policy_saved",
+            obj=policy,
+            org=policy.org,
+            details={
+                "before": policy.reminder_days_before,
+                "after": policy.reminder_days_after,
+                "suspend_after_days": policy.suspend_after_days,
+            },
+        )
+    return policy
+
+
+def invoice_create(*, org: Organisation, actor, **fields) -> Invoice:
+    if fields["customer"].org_id != org.pk:
+        raise DomainError(_("This customer is not yours."), field="customer")
+    if Invoice.objects.filter(org=org, number=fields["number"]).exists():
+        raise DomainError(_("An invoice with this number already exists."), field="number")
+    if fields["period_end"] < fields["period_start"]:
+        raise DomainError(_("The period ends before it starts."), field="period_end")
+    with transaction.atomic():
+        inv = Invoice.objects.create(org=org, **fields)
+        audit_log(
+            actor=actor,
+            action="support.invoice_created",
+            obj=inv,
+            details={"amount": inv.amount, "currency": inv.currency, "due": inv.due_date},
+        )
+    return inv
+
+
+def _lock_invoice(invoice: Invoice) -> Invoice:
+    return Invoice.objects.select_for_update().select_related("customer", "org").get(pk=invoice.pk)
+
+
+def _event(inv: Invoice, kind: str, day: dt.date) -> bool:
+    try:
+        with transaction.atomic():
+            CollectionEvent.objects.create(org_id=inv.org_id, invoice=inv, kind=kind, day=day)
+        return True
+    except IntegrityError:
+        return False
+
+
+def _reinstate(inv: Invoice, actor, day: dt.date) -> int:
+    count = Subscription.objects.filter(suspended_by_invoice=inv, status=Subscription.Status.SUSPENDED).update(
+        status=Subscription.Status.ACTIVE, suspended_by_invoice=None
+    )
+    if count:
+        _event(inv, CollectionEvent.Kind.REINSTATED, day)
+        audit_log(actor=actor, action="support.subscriptions_reinstated", obj=inv, details={"subscriptions": count})
+    return count
+
+
+def payment_record(*, invoice: Invoice, actor, amount: Decimal, paid_on: dt.date, reference: str = "") -> Payment:
+    if amount <= 0:
+        raise DomainError(_("The amount must be more than zero."), field="amount")
+    with transaction.atomic():
+        inv = _lock_invoice(invoice)
+        if inv.status == Invoice.Status.PAID:
+            raise DomainError(_("This invoice is already paid."))
+        paid = inv.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+        if paid + amount > inv.amount:
+            raise DomainError(
+                _("That is more than the %(left)s %(currency)s still due.")
+                % {"left": inv.amount - paid, "currency": inv.currency},
+                field="amount",
+            )
+        payment = Payment.objects.create(
+            org=inv.org, invoice=inv, amount=amount, paid_on=paid_on, reference=reference, recorded_by=actor
+        )
+        audit_log(actor=actor, action="support.payment_recorded", obj=inv, details={"amount": amount})
+        reinstated = 0
+        if paid + amount == inv.amount:
+            inv.status, inv.paid_at = Invoice.Status.PAID, timezone.now()
+            inv.save(update_fields=["status", "paid_at"])
+            today = timezone.localdate()
+            _event(inv, CollectionEvent.Kind.PAID, today)
+            reinstated = _reinstate(inv, actor, today)
+            _mail_invoice(inv, "invoice_paid", reinstated=reinstated)
+    return payment
+
+
+def invoice_mark_disputed(*, invoice: Invoice, actor, reason: str) -> Invoice:
+    """A disputed invoice is never collected: reminders stop and any suspension it caused
+    is lifted while the dispute is worked."""
+    if not reason.strip():
+        raise DomainError(_("Say what the customer disputes."), field="reason")
+    with transaction.atomic():
+        inv = _lock_invoice(invoice)
+        if inv.status not in (Invoice.Status.OPEN, Invoice.Status.OVERDUE):
+            raise DomainError(_("Only an unpaid invoice can be disputed."))
+        inv.status, inv.disputed_at, inv.dispute_reason = Invoice.Status.DISPUTED, timezone.now(), reason
+        inv.save(update_fields=["status", "disputed_at", "dispute_reason"])
+        today = timezone.localdate()
+        _event(inv, CollectionEvent.Kind.DISPUTED, today)
+        audit_log(actor=actor, action="support.invoice_disputed", obj=inv)
+        reinstated = _reinstate(inv, actor, today)
+        _mail_invoice(inv, "invoice_disputed", reinstated=reinstated)
+    return inv
+
+
+def invoice_resolve_dispute(*, invoice: Invoice, actor) -> Invoice:
+    """The dispute is settled and the invoice stands: collections pick it up again."""
+    with transaction.atomic():
+        inv = _lock_invoice(invoice)
+        if inv.status != Invoice.Status.DISPUTED:
+            raise DomainError(_("This invoice is not disputed."))
+        inv.status = Invoice.Status.OVERDUE if inv.due_date < timezone.localdate() else Invoice.Status.OPEN
+        inv.suspended_at = None
+        inv.save(update_fields=["status", "suspended_at"])
+        audit_log(actor=actor, action="support.invoice_dispute_resolved", obj=inv, details={"status": inv.status})
+    return inv
+
+
+def _mail_invoice(inv: Invoice, template: str, **extra) -> None:
+    from .selectors import invoice_timeline
+
+    policy = policy_for(inv.org)
+    mail_queue(
+        to=inv.customer.billing_contact_email,
+        template=f"support/email/{template}",
+        context={
+            "invoice": inv,
+            "customer": inv.customer,
+            "partner": inv.org,
+            "policy": policy,
+            "timeline": invoice_timeline(invoice=inv, policy=policy),
+            **extra,
+        },
+        language=inv.customer.language,
+        org=inv.org,
+        kind=f"support.{template}",
+        related=f"support.invoice:{inv.pk}",
+    )
+
+
+# --- The daily collections run ---------------------------------------------------------------------
+#
+# Set-based: each step is one statement over all organisations' invoices, so 100,000
+# invoices cost a handful of queries. Each step claims its work in the database itself —
+# a conditional UPDATE (status, suspended_at) or an INSERT ... ON CONFLICT DO NOTHING into
+# CollectionEvent (unique per invoice, kind and day) — and only rows this run claimed are
+# e-mailed. A second run the same day, or a second worker at the same time, claims nothing.
+
+_NO_POLICY = "NOT EXISTS (SELECT 1 FROM support_collectionspolicy p WHERE p.org_id = i.org_id)"
+
+
+def _claim_events(cursor, kind: str, where: str, params: dict) -> list[int]:
+    cursor.execute(
+        f"""
+        INSERT INTO support_collectionevent (org_id, invoice_id, kind, day, created_at)
+        SELECT i.org_id, i.id, %(kind)s, %(today)s, %(now)s
+        FROM support_invoice i LEFT JOIN support_collectionspolicy p ON p.org_id = i.org_id
+        WHERE {where}
+        ON CONFLICT (invoice_id, kind, day) DO NOTHING
+        RETURNING invoice_id
+        """,
+        {**params, "kind": kind},
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def collections_run(*, today: dt.date | None = None) -> dict[str, int]:
+    from django.db import connection
+
+    now = timezone.now()
+    today = today or timezone.localdate()
+    params = {
+        "today": today,
+        "now": now,
+        "default_before": list(CollectionsPolicy.DEFAULT_BEFORE),
+        "default_after": list(CollectionsPolicy.DEFAULT_AFTER),
+        "default_suspend": CollectionsPolicy.DEFAULT_SUSPEND_AFTER,
+    }
+    result = {}
+    with connection.cursor() as cursor:
+        # 1. Reminders before the due date.
+        with transaction.atomic():
+            cursor.execute("SELECT COALESCE(MAX(d), 0) FROM support_collectionspolicy, unnest(reminder_days_before) d")
+            horizon = max(cursor.fetchone()[0], *CollectionsPolicy.DEFAULT_BEFORE)
+            ids = _claim_events(
+                cursor,
+                CollectionEvent.Kind.REMINDER_BEFORE,
+                """i.status = 'open' AND i.due_date BETWEEN %(today)s AND %(today)s + %(horizon)s
+                   AND (i.due_date - %(today)s) = ANY(COALESCE(p.reminder_days_before, %(default_before)s::smallint[]))""",
+                {**params, "horizon": horizon},
+            )
+            _bulk_invoice_mail(ids, "invoice_reminder_before", today)
+            result["reminders_before"] = len(ids)
+
+        # 2. Past due: open -> overdue. The conditional UPDATE is the claim.
+        with transaction.atomic():
+            cursor.execute(
+                """
+                WITH claimed AS (
+                    UPDATE support_invoice SET status = 'overdue'
+                    WHERE status = 'open' AND due_date < %(today)s
+                    RETURNING id, org_id
+                )
+                INSERT INTO support_collectionevent (org_id, invoice_id, kind, day, created_at)
+                SELECT org_id, id, 'overdue', %(today)s, %(now)s FROM claimed
+                ON CONFLICT (invoice_id, kind, day) DO NOTHING
+                RETURNING invoice_id
+                """,
+                params,
+            )
+            overdue_ids = [row[0] for row in cursor.fetchall()]
+            # 3. Reminders after the due date (an overdue invoice reminded today gets one
+            # e-mail, not two).
+            after_ids = _claim_events(
+                cursor,
+                CollectionEvent.Kind.REMINDER_AFTER,
+                """i.status = 'overdue'
+                   AND (%(today)s - i.due_date) = ANY(COALESCE(p.reminder_days_after, %(default_after)s::smallint[]))""",
+                params,
+            )
+            after_set = set(after_ids)
+            _bulk_invoice_mail([i for i in overdue_ids if i not in after_set], "invoice_overdue", today)
+            _bulk_invoice_mail(after_ids, "invoice_reminder_after", today)
+            _bulk_audit(overdue_ids, "support.invoice_overdue")
+            result["overdue"] = len(overdue_ids)
+            result["reminders_after"] = len(after_ids)
+
+        # 4. Suspension after N days overdue, never for a disputed invoice (its status is
+        # 'disputed', so it is not selected) and never for subscriptions already paid for.
+        with transaction.atomic():
+            cursor.execute(
+                f"""
+                UPDATE support_invoice i SET suspended_at = %(now)s
+                WHERE i.status = 'overdue' AND i.suspended_at IS NULL AND (
+                    EXISTS (SELECT 1 FROM support_collectionspolicy p WHERE p.org_id = i.org_id
+                            AND p.suspend_after_days IS NOT NULL AND i.due_date <= %(today)s - p.suspend_after_days)
+                    OR ({_NO_POLICY} AND i.due_date <= %(today)s - %(default_suspend)s)
+                )
+                RETURNING i.id, i.customer_id
+                """,
+                params,
+            )
+            claimed = cursor.fetchall()
+            suspended_invoices = []
+            if claimed:
+                cursor.execute(
+                    """
+                    UPDATE support_subscription s
+                    SET status = 'suspended', suspended_by_invoice_id = c.invoice_id
+                    FROM (SELECT DISTINCT ON (customer_id) customer_id, invoice_id
+                          FROM unnest(%(invoices)s::bigint[], %(customers)s::bigint[]) AS t(invoice_id, customer_id)
+                          ORDER BY customer_id, invoice_id) c
+                    WHERE s.customer_id = c.customer_id AND s.status = 'active'
+                      AND (s.paid_through IS NULL OR s.paid_through < %(today)s)
+                    RETURNING s.suspended_by_invoice_id
+                    """,
+                    {**params, "invoices": [r[0] for r in claimed], "customers": [r[1] for r in claimed]},
+                )
+                suspended_invoices = sorted({row[0] for row in cursor.fetchall()})
+                if suspended_invoices:
+                    cursor.execute(
+                        """
+                        INSERT INTO support_collectionevent (org_id, invoice_id, kind, day, created_at)
+                        SELECT org_id, id, 'suspended', %(today)s, %(now)s FROM support_invoice
+                        WHERE id = ANY(%(ids)s)
+                        ON CONFLICT (invoice_id, kind, day) DO NOTHING
+                        """,
+                        {**params, "ids": suspended_invoices},
+                    )
+                    _bulk_invoice_mail(suspended_invoices, "invoice_suspended", today)
+                    _bulk_audit(suspended_invoices, "support.subscriptions_suspended")
+            result["suspended"] = len(suspended_invoices)
+    return result
+
+
+def _bulk_audit(invoice_ids: list[int], action: str) -> None:
+    from partnerportal.models import AuditEntry
+
+    if not invoice_ids:
+        return
+    now = timezone.now()
+    rows = Invoice.objects.filter(pk__in=invoice_ids).values_list("pk", "org_id", "number")
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                created_at=now,
+                org_id=org_id,
+                action=action,
+                object_type="support.invoice",
+                object_id=str(pk),
+                object_repr=number,
+            )
+            for pk, org_id, number in rows
+        ],
+        batch_size=2000,
+    )
+
+
+def _bulk_invoice_mail(invoice_ids: list[int], template: str, today: dt.date) -> None:
+    """Render one e-mail per invoice in the customer's language and store them in batches;
+    sending is enqueued after commit, like every other portal e-mail."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from partnerportal.mail import _clean_header, _enqueue
+    from partnerportal.models import OutgoingMail
+
+    if not invoice_ids:
+        return
+    policies = {}
+    for start in range(0, len(invoice_ids), 2000):
+        chunk = invoice_ids[start : start + 2000]
+        invoices = list(Invoice.objects.filter(pk__in=chunk).select_related("customer", "org"))
+        missing = {i.org_id for i in invoices} - set(policies)
+        for p in CollectionsPolicy.objects.filter(org_id__in=missing):
+            policies[p.org_id] = p
+        mails = []
+        for inv in invoices:
+            policy = policies.get(inv.org_id) or CollectionsPolicy(org=inv.org)
+            suspension_day = (
+                inv.due_date + dt.timedelta(days=policy.suspend_after_days) if policy.suspend_after_days else None
+            )
+            ctx = {
+                "invoice": inv,
+                "customer": inv.customer,
+                "partner": inv.org,
+                "policy": policy,
+                "suspension_day": suspension_day,
+                "today": today,
+                "site_url": settings.SITE_URL,
+                "portal_name": settings.PORTAL_NAME,
+                "org": inv.org,
+            }
+            with translation.override(inv.customer.language):
+                subject = _clean_header(render_to_string(f"support/email/{template}_subject.txt", ctx))
+                body = render_to_string(f"support/email/{template}.txt", ctx)
+            mails.append(
+                OutgoingMail(
+                    org=inv.org,
+                    kind=f"support.{template}",
+                    to=inv.customer.billing_contact_email,
+                    language=inv.customer.language,
+                    subject=subject[:300],
+                    body_text=body,
+                    related=f"support.invoice:{inv.pk}",
+                )
+            )
+        created = OutgoingMail.objects.bulk_create(mails, batch_size=1000)
+        mail_ids = [m.pk for m in created]
+        transaction.on_commit(lambda ids=mail_ids: [_enqueue(i) for i in ids])
+
+
+def contact_mark_bounced(*, object_id, mail) -> None:
+    """The link e-mail could not be delivered: the partner sees it on the customer page."""
+    CustomerContact.objects.filter(pk=object_id).update(link_sent_at=None)

@@ -1,0 +1,222 @@
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+
+from partnerportal.models import OutgoingMail
+from support import services, tasks
+from support.models import CollectionEvent, CollectionsPolicy, Invoice, Subscription
+from support.selectors import invoice_timeline, timeline_summary
+
+from .conftest import make_invoice, make_subscription
+
+DUE = dt.date(2026, 5, 10)
+
+
+def at(day: dt.date, hour=5):
+    return time_machine.travel(dt.datetime(day.year, day.month, day.day, hour, 30, tzinfo=dt.UTC), tick=False)
+
+
+def run(day):
+    with at(day):
+        return services.collections_run()
+
+
+@pytest.fixture
+def policy(csp_a):
+    return CollectionsPolicy.objects.create(
+        org=csp_a, reminder_days_before=[7, 1], reminder_days_after=[1, 7], suspend_after_days=10
+    )
+
+
+def kinds(invoice):
+    return list(invoice.collection_events.values_list("kind", "day"))
+
+
+def test_reminders_before_due_at_exact_days(customer, policy):
+    inv = make_invoice(customer, due=DUE)
+    assert run(DUE - dt.timedelta(days=8))["reminders_before"] == 0
+    assert run(DUE - dt.timedelta(days=7))["reminders_before"] == 1
+    assert run(DUE - dt.timedelta(days=2))["reminders_before"] == 0
+    assert run(DUE - dt.timedelta(days=1))["reminders_before"] == 1
+    assert kinds(inv) == [("reminder_before", dt.date(2026, 5, 3)), ("reminder_before", dt.date(2026, 5, 9))]
+    mails = OutgoingMail.objects.filter(kind="support.invoice_reminder_before")
+    assert mails.count() == 2 and {m.to for m in mails} == {"anna@hotelnord.example"}
+    assert {m.language for m in mails} == {"pl"}
+
+
+def test_overdue_the_day_after_due(customer, policy):
+    inv = make_invoice(customer, due=DUE)
+    run(DUE)
+    inv.refresh_from_db()
+    assert inv.status == Invoice.Status.OPEN
+    result = run(DUE + dt.timedelta(days=1))
+    inv.refresh_from_db()
+    assert inv.status == Invoice.Status.OVERDUE and result["overdue"] == 1 and result["reminders_after"] == 1
+    # One e-mail that day, not two: the overdue reminder says it all.
+    assert OutgoingMail.objects.filter(related=f"support.invoice:{inv.pk}").count() == 1
+
+
+def test_suspension_after_n_days_until_paid_and_reinstated_on_payment(customer, policy, bella):
+    inv = make_invoice(customer, due=DUE)
+    sub = make_subscription(customer)
+    cancelled = make_subscription(customer, status=Subscription.Status.CANCELLED)
+    for day in range(0, 10):
+        run(DUE + dt.timedelta(days=day))
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.ACTIVE  # 19 May: not yet
+    with at(DUE + dt.timedelta(days=10), hour=0):  # 20 May, 00:30
+        assert services.collections_run()["suspended"] == 1
+    sub.refresh_from_db()
+    cancelled.refresh_from_db()
+    assert sub.status == Subscription.Status.SUSPENDED and sub.suspended_by_invoice == inv
+    assert cancelled.status == Subscription.Status.CANCELLED
+    assert OutgoingMail.objects.filter(kind="support.invoice_suspended", to="anna@hotelnord.example").count() == 1
+    services.payment_record(invoice=inv, actor=bella, amount=Decimal("100.00"), paid_on=DUE + dt.timedelta(days=11))
+    sub.refresh_from_db()
+    inv.refresh_from_db()
+    assert sub.status == Subscription.Status.ACTIVE and sub.suspended_by_invoice is None
+    assert inv.status == Invoice.Status.PAID
+    assert "reinstated" in [k for k, _ in kinds(inv)]
+
+
+def test_partial_payment_does_not_reinstate(customer, policy, bella):
+    inv = make_invoice(customer, due=DUE)
+    sub = make_subscription(customer)
+    run(DUE + dt.timedelta(days=10))
+    services.payment_record(invoice=inv, actor=bella, amount=Decimal("40.00"), paid_on=DUE)
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.SUSPENDED
+    with pytest.raises(services.DomainError):
+        services.payment_record(invoice=inv, actor=bella, amount=Decimal("70.00"), paid_on=DUE)
+
+
+def test_disputed_invoice_is_spared(customer, policy, bella):
+    inv = make_invoice(customer, due=DUE)
+    sub = make_subscription(customer)
+    run(DUE + dt.timedelta(days=1))
+    services.invoice_mark_disputed(invoice=inv, actor=bella, reason="Seats were cancelled in March")
+    result = run(DUE + dt.timedelta(days=30))
+    sub.refresh_from_db()
+    assert result["suspended"] == 0 and sub.status == Subscription.Status.ACTIVE
+    assert not CollectionEvent.objects.filter(invoice=inv, kind="reminder_after", day=DUE + dt.timedelta(days=7))
+
+
+def test_dispute_lifts_an_existing_suspension(customer, policy, bella):
+    inv = make_invoice(customer, due=DUE)
+    sub = make_subscription(customer)
+    run(DUE + dt.timedelta(days=10))
+    services.invoice_mark_disputed(invoice=inv, actor=bella, reason="Wrong price")
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.ACTIVE
+
+
+def test_prepaid_subscription_is_never_suspended(customer, policy):
+    make_invoice(customer, due=DUE)
+    prepaid = make_subscription(customer, service="azure", paid_through=DUE + dt.timedelta(days=300))
+    monthly = make_subscription(customer)
+    run(DUE + dt.timedelta(days=10))
+    prepaid.refresh_from_db()
+    monthly.refresh_from_db()
+    assert prepaid.status == Subscription.Status.ACTIVE and monthly.status == Subscription.Status.SUSPENDED
+
+
+def test_policy_without_suspension_never_suspends(customer, policy):
+    policy.suspend_after_days = None
+    policy.save()
+    make_invoice(customer, due=DUE)
+    sub = make_subscription(customer)
+    run(DUE + dt.timedelta(days=100))
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.ACTIVE
+
+
+def test_default_policy_applies_without_a_row(customer):
+    make_invoice(customer, due=DUE)
+    assert run(DUE - dt.timedelta(days=7))["reminders_before"] == 1
+    assert run(DUE + dt.timedelta(days=13))["suspended"] == 0
+    make_subscription(customer)
+    assert run(DUE + dt.timedelta(days=14))["suspended"] == 1
+
+
+def test_running_twice_the_same_day_does_nothing_twice(customer, policy):
+    inv = make_invoice(customer, due=DUE)
+    make_subscription(customer)
+    for day in (DUE - dt.timedelta(days=7), DUE + dt.timedelta(days=1), DUE + dt.timedelta(days=10)):
+        with at(day):
+            tasks.run_collections()
+            before = (OutgoingMail.objects.count(), CollectionEvent.objects.count())
+            second = tasks.run_collections()
+        assert (OutgoingMail.objects.count(), CollectionEvent.objects.count()) == before
+        assert second == {"reminders_before": 0, "overdue": 0, "reminders_after": 0, "suspended": 0}
+    assert len(kinds(inv)) == 4
+
+
+def test_management_command_and_beat_entry_exist(customer, policy):
+    from django.conf import settings
+
+    make_invoice(customer, due=DUE)
+    call_command("run_collections", date=str(DUE - dt.timedelta(days=1)))
+    assert CollectionEvent.objects.filter(kind="reminder_before").count() == 1
+    assert any(e["task"] == "support.tasks.run_collections" for e in settings.CELERY_BEAT_SCHEDULE.values())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_never_send_the_same_reminder(transactional_db):
+    from conftest import make_member, make_org
+
+    org = make_org("PP-W", "Workers", csp_relationship="direct")
+    admin = make_member("w@w.example", org, ["partner_admin"])
+    customer = services.customer_create(
+        org=org,
+        actor=admin,
+        company="C",
+        tenant_domain="c.example",
+        language="en",
+        billing_contact_name="B",
+        billing_contact_email="b@c.example",
+        technical_contact_name="T",
+        technical_contact_email="t@c.example",
+    )
+    for n in range(30):
+        make_invoice(customer, number=f"W-{n}", due=DUE)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def worker():
+        try:
+            barrier.wait()
+            with at(DUE - dt.timedelta(days=7)):
+                services.collections_run()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert not errors
+    assert CollectionEvent.objects.filter(kind="reminder_before").count() == 30
+    assert OutgoingMail.objects.filter(kind="support.invoice_reminder_before").count() == 30
+
+
+def test_timeline_shows_what_happened_and_what_will(customer, policy):
+    inv = make_invoice(customer, due=DUE)
+    run(DUE - dt.timedelta(days=7))
+    inv.refresh_from_db()
+    with at(DUE - dt.timedelta(days=3)):
+        items = invoice_timeline(invoice=inv, policy=policy)
+        summary = timeline_summary(items)
+    assert items[0] == {"day": dt.date(2026, 5, 3), "label": "Reminder sent", "kind": "reminder_before", "done": True}
+    assert {
+        "day": dt.date(2026, 5, 20),
+        "label": "Suspension of subscriptions unless paid",
+        "kind": "planned_suspension",
+        "done": False,
+    } in items
+    assert summary == "Reminder sent 3 May; suspension on 20 May unless paid"
