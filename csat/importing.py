@@ -1,0 +1,239 @@
+"""Reading a contacts file (CSV or .xlsx) into rows, and validating every row at once:
+one query for existing contacts, no query per row."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+from .models import Contact, customer_org_key
+
+# Accepted header names (lower case, any of them) for each column.
+COLUMNS = {
+    "first_name": ("first_name", "first name", "firstname", "given name"),
+    "last_name": ("last_name", "last name", "lastname", "surname", "family name"),
+    "email": ("email", "e-mail", "email address", "e-mail address"),
+    "customer_org": (
+        "customer_organisation",
+        "customer organisation",
+        "customer_organization",
+        "organisation",
+        "organization",
+        "company",
+    ),
+    "language": ("language", "lang"),
+    "consent": ("consent", "agreed", "opt-in", "opt_in"),
+}
+TEMPLATE_HEADER = ["first_name", "last_name", "email", "customer_organisation", "language", "consent"]
+TEMPLATE_EXAMPLES = [
+    ["Ana", "Kovač", "ana.kovac@example.com", "Adventure Works", "hr", "yes"],
+    ["明", "王", "wang.ming@example.cn", "Fourth Coffee", "zh-hans", "yes"],
+]
+TRUE_VALUES = {"yes", "y", "true", "1", "x", "ja", "oui", "si", "sí", "tak", "evet", "да", "是", "はい"}
+FALSE_VALUES = {"no", "n", "false", "0", "", "nein", "non", "nie", "hayır", "нет", "否", "いいえ"}
+
+
+class FileError(Exception):
+    pass
+
+
+@dataclass
+class Validated:
+    rows: list[dict] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    total: int = 0
+
+
+def read_table(*, filename: str, data: bytes) -> list[list[str]]:
+    """All rows of the first sheet / the CSV, as strings, header included."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        try:
+            from openpyxl import load_workbook
+
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the user's file
+            raise FileError(_("This is not a readable Excel (.xlsx) file.")) from exc
+        sheet = wb.worksheets[0]
+        rows = [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
+        wb.close()
+        return rows
+    if not name.endswith((".csv", ".txt")):
+        raise FileError(_("Upload a .csv or .xlsx file."))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise FileError(_("The file is not UTF-8 text. Save it as “CSV UTF-8”.")) from exc
+    first_line = text.split("\n", 1)[0]
+    # Excel in many locales writes ';' — pick whichever separator the header uses most.
+    delimiter = max([",", ";", "\t"], key=first_line.count)
+    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+def _header_map(header: list[str]) -> dict[str, int]:
+    found = {}
+    lowered = [h.strip().lower() for h in header]
+    for col, names in COLUMNS.items():
+        for i, h in enumerate(lowered):
+            if h in names:
+                found[col] = i
+                break
+    missing = [c for c in ("first_name", "last_name", "email", "customer_org", "language", "consent") if c not in found]
+    if missing:
+        raise FileError(
+            _("The header row is missing these columns: %(cols)s. Download the template to see the expected columns.")
+            % {"cols": ", ".join(missing)}
+        )
+    return found
+
+
+def _language_lookup() -> dict[str, str]:
+    lookup = {}
+    for code, name in settings.LANGUAGES:
+        lookup[code.lower()] = code
+        lookup[code.lower().replace("-", "_")] = code
+        lookup[name.lower()] = code
+    lookup.update({"zh": "zh-hans", "zh-cn": "zh-hans", "zh-tw": "zh-hant", "no": "nb", "en-us": "en", "iw": "he"})
+    return lookup
+
+
+def validate_rows(*, org, table: list[list[str]]) -> Validated:
+    if not table:
+        raise FileError(_("The file is empty."))
+    cols = _header_map(table[0])
+    languages = _language_lookup()
+    result = Validated()
+    seen: dict[str, int] = {}
+    parsed = []
+    for line_no, raw in enumerate(table[1:], start=2):
+        if not any(c for c in raw):
+            continue
+        result.total += 1
+        cells = raw + [""] * (len(table[0]) - len(raw))
+
+        def cell(name, cells=cells):
+            return cells[cols[name]].strip() if cols[name] < len(cells) else ""
+
+        reasons = []
+        email = cell("email").lower()
+        try:
+            validate_email(email)
+        except ValidationError:
+            reasons.append(
+                _("“%(value)s” is not a valid e-mail address") % {"value": cell("email")}
+                if email
+                else _("e-mail address is missing")
+            )
+        lang_raw = cell("language")
+        language = languages.get(lang_raw.lower())
+        if language is None:
+            reasons.append(
+                _("unknown language “%(value)s”") % {"value": lang_raw} if lang_raw else _("language is missing")
+            )
+        customer_org = cell("customer_org")
+        if not customer_org:
+            reasons.append(_("customer organisation is missing"))
+        first, last = cell("first_name"), cell("last_name")
+        if not first and not last:
+            reasons.append(_("name is missing"))
+        consent_raw = cell("consent").lower()
+        if consent_raw in TRUE_VALUES:
+            consent = True
+        elif consent_raw in FALSE_VALUES:
+            consent = False
+        else:
+            consent = False
+            reasons.append(_("consent must be yes or no, not “%(value)s”") % {"value": cell("consent")})
+        if email and email in seen:
+            reasons.append(_("duplicate of line %(line)d in this file") % {"line": seen[email]})
+        elif email:
+            seen[email] = line_no
+        if reasons:
+            result.errors.append({"line": line_no, "email": email, "reason": "; ".join(reasons)})
+            continue
+        parsed.append(
+            {
+                "line": line_no,
+                "first_name": first[:100],
+                "last_name": last[:100],
+                "email": email,
+                "customer_org": customer_org[:200],
+                "language": language,
+                "consent": consent,
+            }
+        )
+    existing = existing_emails(org=org, emails=[r["email"] for r in parsed])
+    for row in parsed:
+        if row["email"] in existing:
+            result.errors.append(
+                {
+                    "line": row["line"],
+                    "email": row["email"],
+                    "reason": _("a contact with this e-mail address already exists"),
+                }
+            )
+        else:
+            result.rows.append(row)
+    result.errors.sort(key=lambda e: e["line"])
+    return result
+
+
+def existing_emails(*, org, emails: list[str]) -> set[str]:
+    """One query with an array parameter, however many addresses."""
+    if not emails:
+        return set()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT lower(email) FROM csat_contact WHERE org_id = %s AND lower(email) = ANY(%s)",
+            [org.pk, emails],
+        )
+        return {r[0] for r in cursor.fetchall()}
+
+
+def contacts_from_rows(*, org, rows: list[dict]) -> list[Contact]:
+    return [
+        Contact(
+            org=org,
+            first_name=r["first_name"],
+            last_name=r["last_name"],
+            email=r["email"],
+            customer_org=r["customer_org"],
+            customer_org_key=customer_org_key(r["customer_org"]),
+            language=r["language"],
+            consent=r["consent"],
+        )
+        for r in rows
+    ]
+
+
+def template_csv() -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(TEMPLATE_HEADER)
+    writer.writerows(TEMPLATE_EXAMPLES)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def template_xlsx() -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "contacts"
+    ws.append(TEMPLATE_HEADER)
+    for row in TEMPLATE_EXAMPLES:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
