@@ -45,11 +45,9 @@ INSTALLED_APPS = [
     "fontawesomefree",
     "partnerportal",
 ]
-# The portal's feature apps, each mounted at /<app>/ (partnerportal/urls.py).
-PORTAL_APPS = env.list(
-    "PORTAL_APPS",
-    default=[app for app in ("csat", "contacts", "support", "leads") if (BASE_DIR / app / "apps.py").exists()],
-)
+# The portal's feature apps, each mounted at /<app>/ (partnerportal/urls.py). A deployment
+# may leave one out, e.g. PORTAL_APPS=csat,leads,support without the call center.
+PORTAL_APPS = env.list("PORTAL_APPS", default=["csat", "contacts", "support", "leads"])
 INSTALLED_APPS += PORTAL_APPS
 
 MIDDLEWARE = [
