@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from partnerportal.errors import DomainError
 from partnerportal.models import Organisation
@@ -260,7 +261,9 @@ class ContactFilterForm(forms.Form):
         label=_("Status"), choices=[("", _("Open and closed")), *Contact.Status.choices], required=False
     )
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(
+        label=pgettext_lazy("contacts", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     agent = forms.TypedChoiceField(label=_("Agent"), coerce=int, empty_value=None, required=False)
 
     def __init__(self, *args, agents=None, **kwargs):

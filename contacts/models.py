@@ -48,7 +48,9 @@ class ContactReason(models.Model):
     grouping = models.CharField(_("grouping"), max_length=30, choices=Grouping.choices, default="", blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(
-        _("active"), default=True, help_text=_("Retired reasons are hidden from agents but kept on old contacts.")
+        pgettext_lazy("contacts", "active"),
+        default=True,
+        help_text=_("Retired reasons are hidden from agents but kept on old contacts."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -75,7 +77,7 @@ class ContactReason(models.Model):
 class CallerCustomer(models.Model):
     """A registered customer who calls the call center (the vendor's own customer)."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("contacts", "name"), max_length=200)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     # Digits only, so "+1 (425) 555-0100" is found by "4255550100" or "555 0100".

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -45,7 +46,7 @@ def contact_new(request):
                     request,
                     format_html(
                         '{} <a href="{}" class="alert-link">{}</a>',
-                        _("Contact saved."),
+                        pgettext("contacts", "Contact saved."),
                         reverse("contacts:detail", args=[contact.pk]),
                         _("View contact #%(id)s") % {"id": contact.pk},
                     ),

@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Contact, Question
 
@@ -127,7 +128,7 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args, customer_orgs=(), languages=(), questions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        everything = [("", _("All"))]
+        everything = [("", pgettext_lazy("csat", "All"))]
         self.fields["customer_org"].choices = everything + list(customer_orgs)
         names = dict(settings.LANGUAGES)
         self.fields["language"].choices = everything + [(c, names.get(c, c)) for c in languages]

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from partnerportal.models import Organisation, language_choices
 
@@ -220,7 +221,7 @@ class Response(models.Model):
     )
     source = models.CharField(max_length=10, choices=Source.choices)
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
-    respondent_name = models.CharField(_("name"), max_length=200, blank=True)
+    respondent_name = models.CharField(pgettext_lazy("csat", "name"), max_length=200, blank=True)
     respondent_email = models.EmailField(_("e-mail address"), blank=True)
     customer_org = models.CharField(_("customer organisation"), max_length=200)
     customer_org_key = models.CharField(max_length=200)

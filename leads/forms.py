@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from partnerportal.models import Location, Organisation
 
@@ -19,7 +20,7 @@ class CountryField(forms.ChoiceField):
 
 class ProfileForm(forms.Form):
     description = forms.CharField(
-        label=_("Description"),
+        label=pgettext_lazy("leads", "Description"),
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=5000,
         help_text=_("What you do, for whom, and what makes you different."),
@@ -96,12 +97,12 @@ class AcceptForm(DealForm):
 
 
 class DeclineForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *Lead.DeclineReason.choices])
+    reason = forms.ChoiceField(label=pgettext_lazy("leads", "Reason"), choices=[("", "—"), *Lead.DeclineReason.choices])
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class ContactForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=150)
+    name = forms.CharField(label=pgettext_lazy("leads", "Name"), max_length=150)
     email = forms.EmailField(label=_("E-mail"))
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
 
@@ -117,7 +118,7 @@ class OutcomeForm(forms.Form):
 
 class InquiryForm(forms.Form):
     need = forms.CharField(label=_("What do you need?"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
-    customer_company = forms.CharField(label=_("Company"), max_length=200)
+    customer_company = forms.CharField(label=pgettext_lazy("leads", "Company"), max_length=200)
     company_size = forms.ChoiceField(label=_("Company size"), choices=[("", "—"), *CompanySize.choices])
     country = CountryField(label=_("Country"))
     contact_name = forms.CharField(label=_("Your name"), max_length=150)
@@ -161,7 +162,11 @@ class DirectorySearchForm(forms.Form):
 
 
 class LeadFilterForm(forms.Form):
-    STATUS_CHOICES = [("", _("Any status")), *Lead.Status.choices, ("archived", _("Archived (all)"))]
+    STATUS_CHOICES = [
+        ("", pgettext_lazy("leads", "Any status")),
+        *Lead.Status.choices,
+        ("archived", _("Archived (all)")),
+    ]
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
     type = forms.ChoiceField(label=_("Type"), choices=[("", _("Any type")), *Lead.Type.choices], required=False)
     date_from = forms.DateField(

@@ -36,7 +36,7 @@ class CompanySize(models.TextChoices):
 class Industry(models.TextChoices):
     AGRICULTURE = "agriculture", _("Agriculture")
     AUTOMOTIVE = "automotive", _("Automotive")
-    EDUCATION = "education", _("Education")
+    EDUCATION = "education", pgettext_lazy("leads", "Education")
     ENERGY = "energy", _("Energy and utilities")
     FINANCE = "finance", _("Financial services")
     GOVERNMENT = "government", _("Government")
@@ -55,7 +55,7 @@ class BusinessProfile(models.Model):
     leads of any kind."""
 
     org = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="business_profile")
-    description = models.TextField(_("description"))
+    description = models.TextField(pgettext_lazy("leads", "description"))
     keywords = ArrayField(
         models.CharField(max_length=60),
         default=list,
@@ -165,10 +165,10 @@ class Lead(models.Model):
 
     # The customer and what they need.
     need = models.TextField(_("what the customer needs"))
-    customer_company = models.CharField(_("company"), max_length=200)
+    customer_company = models.CharField(pgettext_lazy("leads", "company"), max_length=200)
     company_size = models.CharField(_("company size"), max_length=10, choices=CompanySize.choices)
     country = models.CharField(_("country"), max_length=2)
-    contact_name = models.CharField(_("contact name"), max_length=150)
+    contact_name = models.CharField(pgettext_lazy("leads", "contact name"), max_length=150)
     contact_email = models.EmailField(_("contact e-mail"))
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     may_contact_directly = models.BooleanField(_("the partner may contact me directly"), default=False)
@@ -267,7 +267,7 @@ class LeadContact(models.Model):
 
     org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(_("name"), max_length=150)
+    name = models.CharField(pgettext_lazy("leads", "name"), max_length=150)
     email = models.EmailField(_("e-mail"))
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
@@ -103,7 +104,7 @@ def lead_export(request):
         _("Received"),
         _("Responded"),
         _("Expires"),
-        _("Company"),
+        pgettext("leads", "Company"),
         _("Company size"),
         _("Country"),
         _("Contact name"),

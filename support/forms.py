@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from partnerportal.models import User
 
@@ -50,7 +51,7 @@ class CustomerForm(forms.ModelForm):
 
 
 class ContactForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=150)
+    name = forms.CharField(label=pgettext_lazy("support", "Name"), max_length=150)
     email = forms.EmailField(label=_("E-mail address"))
     language = forms.ChoiceField(label=_("Language"), choices=())
 

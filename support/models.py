@@ -49,7 +49,7 @@ class Customer(models.Model):
     support and every message the customer receives about its subscriptions."""
 
     org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="csp_customers")
-    company = models.CharField(_("company"), max_length=200)
+    company = models.CharField(pgettext_lazy("support", "company"), max_length=200)
     tenant_domain = models.CharField(
         _("tenant domain"), max_length=253, help_text=_("The customer's tenant, e.g. contosohotels.onmicrosoft.com.")
     )
@@ -97,7 +97,7 @@ class CustomerContact(models.Model):
 
     org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(_("name"), max_length=150)
+    name = models.CharField(pgettext_lazy("support", "name"), max_length=150)
     email = models.EmailField(_("e-mail address"))
     language = models.CharField(_("language"), max_length=10, choices=language_choices, default="en")
     token_hash = models.CharField(max_length=64, unique=True)
@@ -107,8 +107,8 @@ class CustomerContact(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = _("customer contact")
-        verbose_name_plural = _("customer contacts")
+        verbose_name = pgettext_lazy("support", "customer contact")
+        verbose_name_plural = pgettext_lazy("support", "customer contacts")
         ordering = ["customer", "name"]
         constraints = [models.UniqueConstraint(fields=["customer", "email"], name="support_unique_contact_email")]
 
@@ -122,7 +122,7 @@ class Subscription(models.Model):
         ANNUAL = "annual", _("Annual")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("support", "Active")
         SUSPENDED = "suspended", _("Suspended")
         CANCELLED = "cancelled", _("Cancelled")
 
@@ -218,7 +218,7 @@ class ServiceHealthIncident(models.Model):
         DEGRADED = "degraded", _("Service degradation")
         INTERRUPTED = "interrupted", _("Service interruption")
         RESTORING = "restoring", _("Restoring service")
-        RESOLVED = "resolved", _("Resolved")
+        RESOLVED = "resolved", pgettext_lazy("support", "Resolved")
 
     ACTIVE_STATUSES = (Status.INVESTIGATING, Status.DEGRADED, Status.INTERRUPTED, Status.RESTORING)
 
@@ -270,8 +270,8 @@ class SupportRequest(models.Model):
         NEW = "new", _("New")
         DIAGNOSING = "diagnosing", _("Diagnosing")
         WAITING_ON_CUSTOMER = "waiting_on_customer", _("Waiting on customer")
-        ESCALATED = "escalated", _("Escalated")
-        RESOLVED = "resolved", _("Resolved")
+        ESCALATED = "escalated", pgettext_lazy("support", "Escalated")
+        RESOLVED = "resolved", pgettext_lazy("support", "Resolved")
         CLOSED = "closed", _("Closed")
 
     OPEN_STATUSES = (Status.NEW, Status.DIAGNOSING, Status.WAITING_ON_CUSTOMER, Status.ESCALATED)
@@ -464,7 +464,7 @@ class Escalation(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         IN_PROGRESS = "in_progress", _("In progress")
-        RESOLVED = "resolved", _("Resolved")
+        RESOLVED = "resolved", pgettext_lazy("support", "Resolved")
         DECLINED = "declined", _("Declined")
 
     OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)

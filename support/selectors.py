@@ -8,6 +8,7 @@ import datetime as dt
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from partnerportal.models import Organisation
 
@@ -132,7 +133,9 @@ def invoice_timeline(*, invoice: Invoice, policy: CollectionsPolicy, events=None
         for d in policy.reminder_days_before:
             day = invoice.due_date - dt.timedelta(days=d)
             if day >= today and ("reminder_before", day) not in done_days:
-                items.append({"day": day, "label": _("Reminder"), "kind": "planned_reminder", "done": False})
+                items.append(
+                    {"day": day, "label": pgettext("support", "Reminder"), "kind": "planned_reminder", "done": False}
+                )
         if invoice.due_date >= today:
             items.append({"day": invoice.due_date, "label": _("Payment due"), "kind": "due", "done": False})
         for d in policy.reminder_days_after:
