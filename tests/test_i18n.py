@@ -60,3 +60,22 @@ def test_pages_are_served_in_the_chosen_language(client, db, code):
     body = client.get(reverse("login")).content.decode()
     assert f'lang="{code}"' in body
     assert "Forgotten your password?" not in body  # translated, not the English source
+
+
+def test_no_app_translation_is_shadowed_by_another_catalogue():
+    """Django consults the core catalogue first, then the apps in order: a msgid that two
+    catalogues translate differently would show one part's sense in the other's pages.
+    Ambiguous words carry a context (pgettext) instead."""
+    shadowed = []
+    for locale in LOCALES:
+        if locale == "en":
+            continue
+        seen: dict = {}
+        for part in PARTS:
+            for entry in polib.pofile(str(part / locale / "LC_MESSAGES" / "django.po")):
+                key = (entry.msgctxt, entry.msgid)
+                value = entry.msgstr or tuple(sorted(entry.msgstr_plural.items()))
+                if key in seen and seen[key] != value:
+                    shadowed.append(f"{locale}: {entry.msgid!r} in {part.parent.name}")
+                seen.setdefault(key, value)
+    assert not shadowed, "\n".join(shadowed[:30])
