@@ -83,9 +83,17 @@ class SubscriptionForm(forms.ModelForm):
         return self.cleaned_data["currency"].upper()
 
 
+class HttpsURLField(forms.URLField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        super().__init__(**kwargs)
+
+
 class SupportProfileForm(forms.ModelForm):
     class Meta:
         model = SupportProfile
+        # A web address typed without a scheme is taken as https.
+        field_classes = {"contact_url": HttpsURLField}
         fields = [
             "delivery",
             "provider_company",
