@@ -28,5 +28,10 @@ lint: install
 messages: install
 	$(BIN)/python scripts/messages.py
 
+# Builds its own data set in the database bench_partnerportal (dropped and created anew) and
+# writes bench/results/latest.{json,md}. BENCH_ARGS="--scale 0.1" for a quick run.
+bench: install
+	DATABASE_URL="$$($(BIN)/python scripts/dev.py db | tail -n 1)" $(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .var

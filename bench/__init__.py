@@ -1,0 +1,1 @@
+"""Benchmark suite: builds its own data set and measures the portal (`make bench`)."""
