@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from partnerportal import charts
+from partnerportal.exports import EchoBuffer, neutralise
 from partnerportal.models import Organisation
 
 from . import selectors
@@ -145,15 +146,6 @@ def render_results_document(*, org: Organisation, month: dt.date | None = None, 
 
 # --- Downloads ------------------------------------------------------------------------------------
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """A cell a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
 
 def export_rows(*, org: Organisation, filters: ResultFilters):
     """Header, then one row per response, one column per question; streamed in chunks so
@@ -212,13 +204,8 @@ def export_rows(*, org: Organisation, filters: ResultFilters):
         last_at, last_id = chunk[-1].submitted_at, chunk[-1].pk
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def csv_stream(rows):
-    writer = csv.writer(_Echo())
+    writer = csv.writer(EchoBuffer())
     yield "\ufeff"
     for row in rows:
         yield writer.writerow(row)

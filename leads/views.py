@@ -14,6 +14,7 @@ from django_ratelimit.core import is_ratelimited
 
 from partnerportal.audit import audit_history
 from partnerportal.errors import DomainError
+from partnerportal.exports import EchoBuffer, neutralise
 from partnerportal.models import Role
 from partnerportal.pagination import keyset_page
 from partnerportal.tenancy import get_for_member, member_required, programme_staff_required
@@ -75,20 +76,6 @@ def lead_list(request, tab="marketplace"):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    """Spreadsheets run cells that start with these as formulas; prefix them so they are text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
 @member_required(*ROLES)
 def lead_export(request):
     tab = request.GET.get("tab", "marketplace")
@@ -122,12 +109,12 @@ def lead_export(request):
     ]
 
     def rows():
-        writer = csv.writer(_Echo())
+        writer = csv.writer(EchoBuffer())
         yield writer.writerow(header)
         for lead in qs.iterator(chunk_size=2000):
             visible = lead.contact_visible
             yield writer.writerow(
-                csv_safe(v)
+                neutralise(v)
                 for v in (
                     lead.pk,
                     lead.get_type_display(),

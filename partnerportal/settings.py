@@ -215,7 +215,6 @@ LANGUAGES = [
     ("tr", "Türkçe"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-FORMAT_MODULE_PATH = None
 
 # --- Static files -----------------------------------------------------------------------
 STATIC_URL = "/static/"
