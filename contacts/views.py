@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from partnerportal import charts
 from partnerportal.audit import audit_history
 from partnerportal.errors import DomainError
+from partnerportal.exports import neutralise
 from partnerportal.models import User
 from partnerportal.pagination import keyset_page
 from partnerportal.tenancy import agent_required, programme_staff_required
@@ -301,7 +302,7 @@ def reports_export(request):
     total = sum(r["count"] for r in rows) or 1
     for r in rows:
         label = r.get("path") or r["label"]
-        writer.writerow([label, r["count"], f"{r['count'] / total:.4f}"])
+        writer.writerow([neutralise(label), r["count"], f"{r['count'] / total:.4f}"])
     return response
 
 
@@ -319,14 +320,17 @@ def complaints(request):
         for c in qs.iterator(chunk_size=2000):
             writer.writerow(
                 [
-                    c.pk,
-                    timezone.localtime(c.created_at).isoformat(timespec="minutes"),
-                    c.agent.full_name or c.agent.email,
-                    c.product,
-                    c.get_market_display(),
-                    c.get_interaction_type_display(),
-                    c.get_action_taken_display(),
-                    c.notes,
+                    neutralise(v)
+                    for v in [
+                        c.pk,
+                        timezone.localtime(c.created_at).isoformat(timespec="minutes"),
+                        c.agent.full_name or c.agent.email,
+                        c.product,
+                        c.get_market_display(),
+                        c.get_interaction_type_display(),
+                        c.get_action_taken_display(),
+                        c.notes,
+                    ]
                 ]
             )
         return response

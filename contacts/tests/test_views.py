@@ -252,7 +252,9 @@ def test_reports_count_descendants_and_drill_down(
     services.contact_create(
         agent=agent, reason=reason_at("Post-Sales Inquiry", "Piracy"), action_taken="information_provided"
     )
-    services.contact_create(agent=agent, reason=complaint, action_taken="", complaint_description="Slow")
+    services.contact_create(
+        agent=agent, reason=complaint, action_taken="", complaint_description="Slow", product="=HYPERLINK(1)"
+    )
     client = client_for(programme_staff)
     with django_assert_max_num_queries(10):
         page = client.get(reverse("contacts:reports"))
@@ -272,6 +274,8 @@ def test_reports_count_descendants_and_drill_down(
     assert "Post-Sales Inquiry › Product Key/PID,2," in csv_text
     complaints = client.get(reverse("contacts:complaints"), {"format": "csv"}).content.decode()
     assert "Complaint Details: Slow" in complaints
+    # A cell a spreadsheet would run as a formula arrives as text.
+    assert "'=HYPERLINK(1)" in complaints and ",=HYPERLINK" not in complaints
 
 
 def test_agents_cannot_edit_the_taxonomy_but_supervisors_can(agent, programme_staff, supervisor_group):
