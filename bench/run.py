@@ -25,10 +25,12 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / ".var" / "bench"
-RESULTS = Path(__file__).resolve().parent / "results"
-DB_NAME = "bench_partnerportal"
-QUEUE = "bench_partnerportal"
+# BENCH_DB names another database (and its own work folder and results folder), so that two
+# data sets can live side by side.
+DB_NAME = os.environ.get("BENCH_DB", "bench_partnerportal")
+QUEUE = DB_NAME
+WORK = ROOT / ".var" / ("bench" if DB_NAME == "bench_partnerportal" else DB_NAME)
+RESULTS = Path(__file__).resolve().parent / "results" / ("" if DB_NAME == "bench_partnerportal" else DB_NAME)
 PY = sys.executable
 
 
