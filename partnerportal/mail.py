@@ -4,6 +4,11 @@
 OutgoingMail row inside the caller's transaction; the send task is enqueued only once that
 transaction commits, so a rolled-back change never e-mails anyone. `mail_send` claims the
 row with a conditional UPDATE, so a retry or a second worker never sends it twice.
+
+Delivery is at least once: a worker killed after the SMTP server took a message but before
+the row was marked sent leaves the row claimed; once the claim's lease runs out the sweep
+sends it again, with the same Message-ID, so the receiving side can drop the repeat. Every
+other mail is sent exactly once.
 """
 
 from __future__ import annotations
@@ -22,13 +27,20 @@ from django.db.models import F, Q
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from .models import Organisation, OutgoingMail
 
 logger = logging.getLogger(__name__)
 
-# A claim older than this is taken to belong to a worker that died mid-send.
+# The default claim lease (MAIL_CLAIM_LEASE); the CSAT monthly reports' own claim uses it too.
 STALE_CLAIM = timedelta(minutes=15)
+
+
+def claim_lease() -> timedelta:
+    """A claim older than this belongs to a worker that died mid-send (MAIL_CLAIM_LEASE is
+    longer than the send task's hard time limit, so a live worker's claim never looks stale)."""
+    return timedelta(seconds=settings.MAIL_CLAIM_LEASE)
 
 
 class TransientMailError(Exception):
@@ -77,7 +89,7 @@ def mail_queue(
         related=related,
         headers={k: _clean_header(v) for k, v in (headers or {}).items()},
     )
-    transaction.on_commit(lambda: _enqueue(mail.pk))
+    transaction.on_commit(lambda: mail_enqueue([mail.pk]))
     return mail
 
 
@@ -90,6 +102,19 @@ def _enqueue(mail_id: int) -> None:
     from .tasks import send_mail
 
     send_mail.delay(mail_id)
+
+
+def mail_enqueue(mail_ids: list[int]) -> int:
+    """Hand committed mail to the broker; returns how many were handed over. With the broker
+    unreachable the rows stay queued for the send-queued-mail sweep, and the caller (a request,
+    a periodic job) goes on: its change is committed and nothing is lost."""
+    for done, mail_id in enumerate(mail_ids):
+        try:
+            _enqueue(mail_id)
+        except (KombuOperationalError, OSError) as exc:
+            logger.warning("Broker unavailable, %d mail left queued for the sweep: %s", len(mail_ids) - done, exc)
+            return done
+    return len(mail_ids)
 
 
 def mail_claim(*, mail_id: int) -> OutgoingMail | None:
@@ -105,7 +130,7 @@ def mail_claim(*, mail_id: int) -> OutgoingMail | None:
 
 def _claimable(now) -> Q:
     return Q(status=OutgoingMail.Status.QUEUED) | Q(
-        status=OutgoingMail.Status.SENDING, claimed_at__lt=now - STALE_CLAIM
+        status=OutgoingMail.Status.SENDING, claimed_at__lt=now - claim_lease()
     )
 
 
@@ -173,14 +198,12 @@ def mail_requeue_pending(*, older_than: timedelta = timedelta(minutes=2)) -> int
     """Re-enqueue mail whose task was lost (broker restart, worker killed before ack).
     Safe to run often: sending claims the row, so a duplicate task does nothing."""
     now = timezone.now()
-    # A mail tried within STALE_CLAIM is waiting for its retry (the backoff is capped at that);
+    # A mail tried within the lease is waiting for its retry (the backoff is capped at that);
     # enqueueing it again would spend its attempts while the server is still refusing.
-    not_backing_off = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - STALE_CLAIM)
+    not_backing_off = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_lease())
     ids = list(
         OutgoingMail.objects.filter(_claimable(now), not_backing_off, created_at__lt=now - older_than)
         .order_by("id")
         .values_list("id", flat=True)[:10000]
     )
-    for mail_id in ids:
-        _enqueue(mail_id)
-    return len(ids)
+    return mail_enqueue(ids)

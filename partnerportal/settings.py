@@ -241,6 +241,13 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Partner Portal <no-r
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # How often a failed delivery is retried before the mail is marked failed.
 MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=5)
+# Seconds a worker's claim on a mail lasts: longer than the send task's hard time limit, so
+# an older claim belongs to a worker that died mid-send and the sweep sends the mail again.
+MAIL_CLAIM_LEASE = env.int("MAIL_CLAIM_LEASE", default=900)
+# Retry backoff in seconds: doubles from MAIL_RETRY_BACKOFF up to MAIL_RETRY_BACKOFF_MAX, which
+# stays within the claim lease and far below the broker's visibility timeout (Celery below).
+MAIL_RETRY_BACKOFF = env.float("MAIL_RETRY_BACKOFF", default=30.0)
+MAIL_RETRY_BACKOFF_MAX = env.float("MAIL_RETRY_BACKOFF_MAX", default=900.0)
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

@@ -970,7 +970,7 @@ def _bulk_invoice_mail(invoice_ids: list[int], template: str, today: dt.date) ->
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    from partnerportal.mail import _clean_header, _enqueue
+    from partnerportal.mail import _clean_header, mail_enqueue
     from partnerportal.models import OutgoingMail
 
     if not invoice_ids:
@@ -1015,7 +1015,7 @@ def _bulk_invoice_mail(invoice_ids: list[int], template: str, today: dt.date) ->
             )
         created = OutgoingMail.objects.bulk_create(mails, batch_size=1000)
         mail_ids = [m.pk for m in created]
-        transaction.on_commit(lambda ids=mail_ids: [_enqueue(i) for i in ids])
+        transaction.on_commit(lambda ids=mail_ids: mail_enqueue(ids))
 
 
 def contact_mark_bounced(*, object_id, mail) -> None:

@@ -133,7 +133,7 @@ def test_the_sweep_leaves_a_mail_to_its_backoff_and_takes_it_back_when_stale():
     import time_machine
     from django.utils import timezone
 
-    from partnerportal.mail import STALE_CLAIM
+    from partnerportal.mail import claim_lease
 
     mail = _queue()
     with mock.patch(
@@ -141,8 +141,8 @@ def test_the_sweep_leaves_a_mail_to_its_backoff_and_takes_it_back_when_stale():
     ):
         assert mail_send(mail_id=mail.pk) == "retry"
     with mock.patch("partnerportal.mail._enqueue") as enqueue:
-        with time_machine.travel(timezone.now() + STALE_CLAIM - timedelta(seconds=1), tick=False):
+        with time_machine.travel(timezone.now() + claim_lease() - timedelta(seconds=1), tick=False):
             assert mail_requeue_pending() == 0  # its own retry is still due
-        with time_machine.travel(timezone.now() + STALE_CLAIM + timedelta(seconds=1), tick=False):
+        with time_machine.travel(timezone.now() + claim_lease() + timedelta(seconds=1), tick=False):
             assert mail_requeue_pending() == 1  # that retry was lost
         enqueue.assert_called_once_with(mail.pk)
