@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -93,6 +95,69 @@ def mail_queue(
     return mail
 
 
+def mail_queue_many(messages: Iterable[dict], *, batch_size: int = 1000) -> list[OutgoingMail]:
+    """Queue many messages at once, e.g. from a periodic job. Each message is a dict of
+    `mail_queue`'s keyword arguments and is rendered exactly as that would render it, but each
+    template is looked up once, messages are rendered grouped by language, the rows are
+    inserted in batches, and sending is handed to the broker after commit a batch of ids per
+    task rather than one task per mail."""
+    messages = list(messages)
+    templates: dict[str, tuple] = {}
+
+    def parts(template: str) -> tuple:
+        if template not in templates:
+            try:
+                html = get_template(f"{template}.html")
+            except TemplateDoesNotExist:  # the HTML part is optional
+                html = None
+            templates[template] = (
+                get_template(f"{template}_subject.txt").template,
+                get_template(f"{template}.txt").template,
+                html,
+            )
+        return templates[template]
+
+    by_language: dict[str, list[int]] = defaultdict(list)
+    for i, m in enumerate(messages):
+        to = (m.get("to") or "").strip()
+        if "\n" in to or "\r" in to:
+            raise ValidationError("Invalid recipient address.")
+        validate_email(to)
+        org = m.get("org")
+        language = m.get("language") or (org.default_language if org else settings.LANGUAGE_CODE)
+        messages[i] = {**m, "to": to, "language": language}
+        by_language[language].append(i)
+    rows: list[OutgoingMail | None] = [None] * len(messages)
+    for language, indexes in by_language.items():
+        with translation.override(language):
+            for i in indexes:
+                m = messages[i]
+                org = m.get("org")
+                subject_t, text_t, html_t = parts(m["template"])
+                ctx = {
+                    "site_url": settings.SITE_URL,
+                    "org": org,
+                    "portal_name": settings.PORTAL_NAME,
+                    **(m.get("context") or {}),
+                }
+                rows[i] = OutgoingMail(
+                    org=org,
+                    kind=m.get("kind") or m["template"].rsplit("/", 1)[-1],
+                    to=m["to"],
+                    language=language,
+                    subject=_clean_header(subject_t.render(Context(ctx, autoescape=False)))[:300],
+                    body_text=text_t.render(Context(ctx, autoescape=False)),
+                    body_html=html_t.render(ctx) if html_t else "",
+                    related=m.get("related", ""),
+                    headers={k: _clean_header(v) for k, v in (m.get("headers") or {}).items()},
+                )
+    created = OutgoingMail.objects.bulk_create(rows, batch_size=batch_size)
+    ids = [mail.pk for mail in created]
+    if ids:
+        transaction.on_commit(lambda: mail_enqueue(ids))
+    return created
+
+
 def _render_plain(name: str, ctx: dict) -> str:
     """Plain text is not HTML: no escaping, so "O'Brien" stays "O'Brien"."""
     return get_template(name).template.render(Context(ctx, autoescape=False))
@@ -104,17 +169,35 @@ def _enqueue(mail_id: int) -> None:
     send_mail.delay(mail_id)
 
 
-def mail_enqueue(mail_ids: list[int]) -> int:
+# Mail queued in bulk goes to the broker this many ids per task: one publish per batch
+# instead of one per mail (a publish is a network round trip).
+ENQUEUE_BATCH = 100
+
+
+def _enqueue_batch(mail_ids: list[int]) -> None:
+    from .tasks import send_mail_batch
+
+    send_mail_batch.delay(mail_ids)
+
+
+def mail_enqueue(mail_ids: list[int], *, batch_size: int = ENQUEUE_BATCH) -> int:
     """Hand committed mail to the broker; returns how many were handed over. With the broker
     unreachable the rows stay queued for the send-queued-mail sweep, and the caller (a request,
-    a periodic job) goes on: its change is committed and nothing is lost."""
-    for done, mail_id in enumerate(mail_ids):
+    a periodic job) goes on: its change is committed and nothing is lost. Many mails go as
+    batches of ids (see `send_mail_batch`)."""
+    done = 0
+    for start in range(0, len(mail_ids), batch_size):
+        chunk = list(mail_ids[start : start + batch_size])
         try:
-            _enqueue(mail_id)
+            if len(chunk) == 1:
+                _enqueue(chunk[0])
+            else:
+                _enqueue_batch(chunk)
         except (KombuOperationalError, OSError) as exc:
             logger.warning("Broker unavailable, %d mail left queued for the sweep: %s", len(mail_ids) - done, exc)
             return done
-    return len(mail_ids)
+        done += len(chunk)
+    return done
 
 
 def mail_claim(*, mail_id: int) -> OutgoingMail | None:

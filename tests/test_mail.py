@@ -8,7 +8,7 @@ from django.core import mail as django_mail
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from partnerportal.mail import mail_queue, mail_requeue_pending, mail_send
+from partnerportal.mail import mail_queue, mail_queue_many, mail_requeue_pending, mail_send
 from partnerportal.models import OutgoingMail
 
 
@@ -146,3 +146,103 @@ def test_the_sweep_leaves_a_mail_to_its_backoff_and_takes_it_back_when_stale():
         with time_machine.travel(timezone.now() + claim_lease() + timedelta(seconds=1), tick=False):
             assert mail_requeue_pending() == 1  # that retry was lost
         enqueue.assert_called_once_with(mail.pk)
+
+
+def _invitations(org, inviter, count):
+    context = {"invitation": mock.Mock(org=org), "inviter": inviter, "accept_url": "http://x/join/t/"}
+    return [
+        {
+            "to": f"person{i}@example.com",
+            "template": "partnerportal/email/invitation",
+            "context": context,
+            "language": ("de", "ja", "en")[i % 3],
+            "org": org,
+            "related": f"test:{i}",
+        }
+        for i in range(count)
+    ]
+
+
+@pytest.mark.django_db
+def test_mail_queued_in_bulk_reads_as_mail_queued_one_by_one(alice, org_a):
+    alice.full_name = "Siobhán O'Brien & Co"
+    messages = _invitations(org_a, alice, 6)
+    with mock.patch("partnerportal.mail._enqueue"), mock.patch("partnerportal.mail._enqueue_batch"):
+        with transaction.atomic():
+            bulk = mail_queue_many(messages)
+            single = [mail_queue(**m) for m in messages[:3]]
+    assert [m.to for m in bulk] == [m["to"] for m in messages]
+    assert [m.language for m in bulk] == ["de", "ja", "en"] * 2
+    for one, many in zip(single, bulk[:3], strict=True):
+        assert (many.subject, many.body_text, many.body_html, many.kind, many.related) == (
+            one.subject,
+            one.body_text,
+            one.body_html,
+            one.kind,
+            one.related,
+        )
+    assert bulk[0].subject == single[0].subject != bulk[1].subject  # German, then Japanese
+    assert "Siobhán O'Brien & Co" in bulk[2].body_text
+
+
+@pytest.mark.django_db
+def test_mail_queued_in_bulk_goes_to_the_broker_after_commit_in_batches(
+    alice, org_a, django_capture_on_commit_callbacks
+):
+    with mock.patch("partnerportal.mail._enqueue_batch") as enqueue_batch:
+        with django_capture_on_commit_callbacks(execute=True):
+            with transaction.atomic():
+                created = mail_queue_many(_invitations(org_a, alice, 250))
+            enqueue_batch.assert_not_called()
+    ids = [m.pk for m in created]
+    assert [c.args[0] for c in enqueue_batch.call_args_list] == [ids[:100], ids[100:200], ids[200:]]
+
+
+@pytest.mark.django_db
+def test_mail_queued_in_bulk_refuses_an_injected_header_and_stores_nothing(alice, org_a):
+    messages = _invitations(org_a, alice, 3)
+    messages[2]["to"] = "x@example.com\nBcc: all@example.com"
+    with pytest.raises(ValidationError):
+        mail_queue_many(messages)
+    assert not OutgoingMail.objects.exists()
+
+
+def _flaky_server(*outcomes):
+    """A stand-in for the SMTP send: each call takes the next outcome (None = accepted)."""
+    queue = list(outcomes)
+
+    def send(self, fail_silently=False):
+        outcome = queue.pop(0) if queue else None
+        if outcome is not None:
+            raise outcome
+        return 1
+
+    return mock.patch("django.core.mail.EmailMultiAlternatives.send", autospec=True, side_effect=send)
+
+
+@pytest.mark.django_db
+def test_a_batch_hands_a_deferred_mail_to_its_own_retry_and_the_rest_back_to_the_broker():
+    from partnerportal import tasks
+
+    mails = [_queue() for _ in range(4)]
+    ids = [m.pk for m in mails]
+    with (
+        _flaky_server(None, smtplib.SMTPResponseException(421, b"later")),
+        mock.patch.object(tasks.send_mail, "apply_async") as retry,
+        mock.patch("partnerportal.mail._enqueue_batch") as enqueue_batch,
+    ):
+        assert tasks.send_mail_batch.run(ids) == {"sent": 1, "retry": 1}
+    retry.assert_called_once_with((ids[1],), countdown=tasks.retry_countdown(0))
+    enqueue_batch.assert_called_once_with(ids[2:])
+    statuses = dict(OutgoingMail.objects.values_list("pk", "status"))
+    assert [statuses[i] for i in ids] == ["sent", "queued", "queued", "queued"]
+
+
+@pytest.mark.django_db
+def test_a_batch_sends_each_mail_once_even_if_delivered_twice():
+    from partnerportal import tasks
+
+    ids = [_queue().pk for _ in range(3)]
+    assert tasks.send_mail_batch.run(ids) == {"sent": 3}
+    assert tasks.send_mail_batch.run(ids) == {"skipped": 3}
+    assert len(django_mail.outbox) == 3
