@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from partnerportal.audit import audit_log
 from partnerportal.errors import DomainError
-from partnerportal.mail import mail_queue
+from partnerportal.mail import mail_queue, mail_queue_many
 from partnerportal.models import AuditEntry, Location, Membership, Organisation, Role, User
 
 from .models import NUDGES, RESPONSE_WINDOW, BusinessProfile, CompanySize, Favourite, Industry, Lead, LeadContact
@@ -499,69 +499,82 @@ def lead_favourite_toggle(*, lead: Lead, user: User) -> bool:
 
 # --- Periodic jobs ------------------------------------------------------------------------
 
-EXPIRE_BATCH = 1000
+EXPIRE_BATCH = 5000
 
 
 def leads_expire(*, now: dt.datetime | None = None, batch_size: int = EXPIRE_BATCH) -> int:
     """Archive as Expired every lead not answered within 14 days of receipt, and tell whoever
-    sent it. Batches lock their rows with SKIP LOCKED, so two workers running at once share
-    the work and never expire (or notify) a lead twice."""
+    sent it. Each batch is one UPDATE over rows locked with SKIP LOCKED, so two workers running
+    at once share the work and never expire (or notify) a lead twice; its audit entries and
+    e-mails are written in bulk in the same transaction."""
     now = now or timezone.now()
     cutoff = now - RESPONSE_WINDOW
     total = 0
     while True:
         with transaction.atomic():
-            leads = list(
-                Lead.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(status=Lead.Status.RECEIVED, received_at__lte=cutoff)
-                .select_related("org", "sender")
-                .order_by("received_at", "id")[:batch_size]
-            )
-            if not leads:
-                break
-            ids = [lead.pk for lead in leads]
-            updated = Lead.objects.filter(pk__in=ids, status=Lead.Status.RECEIVED).update(
-                status=Lead.Status.EXPIRED, closed_at=now
-            )
-            assert updated == len(ids), "locked rows changed under the lock"  # noqa: S101
-            AuditEntry.objects.bulk_create(
-                AuditEntry(
-                    created_at=now,
-                    org_id=lead.org_id,
-                    action="lead.expired",
-                    object_type="leads.lead",
-                    object_id=str(lead.pk),
-                    object_repr=str(lead)[:200],
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    """
+                    UPDATE leads_lead l SET status = %(expired)s, closed_at = %(now)s
+                      FROM (SELECT id FROM leads_lead
+                             WHERE status = %(received)s AND received_at <= %(cutoff)s
+                             ORDER BY received_at, id
+                             LIMIT %(limit)s
+                             FOR UPDATE SKIP LOCKED) due
+                     WHERE l.id = due.id AND l.status = %(received)s
+                    RETURNING l.id
+                    """,
+                    {
+                        "expired": Lead.Status.EXPIRED,
+                        "received": Lead.Status.RECEIVED,
+                        "now": now,
+                        "cutoff": cutoff,
+                        "limit": batch_size,
+                    },
                 )
-                for lead in leads
+                ids = [row[0] for row in cursor.fetchall()]
+            if not ids:
+                break
+            leads = list(Lead.objects.filter(pk__in=ids).select_related("org", "sender").order_by("received_at", "id"))
+            AuditEntry.objects.bulk_create(
+                (
+                    AuditEntry(
+                        created_at=now,
+                        org_id=lead.org_id,
+                        action="lead.expired",
+                        object_type="leads.lead",
+                        object_id=str(lead.pk),
+                        object_repr=str(lead)[:200],
+                    )
+                    for lead in leads
+                ),
+                batch_size=2000,
             )
-            for lead in leads:
-                lead.status = Lead.Status.EXPIRED
-                lead.closed_at = now
-                _notify_expired(lead)
+            mail_queue_many(filter(None, (_expired_message(lead) for lead in leads)))
             profile_refresh_responsiveness(org_ids={lead.org_id for lead in leads}, now=now)
-            total += len(leads)
-        if len(leads) < batch_size:
+            total += len(ids)
+        if len(ids) < batch_size:
             break
     return total
 
 
-def _notify_expired(lead: Lead) -> None:
+def _expired_message(lead: Lead) -> dict | None:
+    """The customer of an inquiry, or the staff member who sent a qualified lead."""
     if lead.is_inquiry:
         to, language, template = lead.contact_email, lead.customer_language, "leads/email/expired_customer"
     elif lead.sender_id and lead.sender.is_active:
         to, language, template = lead.sender.email, lead.sender.language, "leads/email/expired_sender"
     else:
-        return
-    mail_queue(
-        to=to,
-        template=template,
-        context={"lead": lead, "recipient": lead.sender, "directory_url": _directory_url()},
-        language=language,
-        org=lead.org,
-        kind="lead_expired",
-        related=f"leads.lead:{lead.pk}",
-    )
+        return None
+    return {
+        "to": to,
+        "template": template,
+        "context": {"lead": lead, "recipient": lead.sender, "directory_url": _directory_url()},
+        "language": language,
+        "org": lead.org,
+        "kind": "lead_expired",
+        "related": f"leads.lead:{lead.pk}",
+    }
 
 
 def leads_send_nudges(*, now: dt.datetime | None = None) -> int:
