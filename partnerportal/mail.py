@@ -118,11 +118,18 @@ def mail_queue_many(messages: Iterable[dict], *, batch_size: int = 1000) -> list
         return templates[template]
 
     by_language: dict[str, list[int]] = defaultdict(list)
+    invalid: set[int] = set()
     for i, m in enumerate(messages):
         to = (m.get("to") or "").strip()
-        if "\n" in to or "\r" in to:
-            raise ValidationError("Invalid recipient address.")
-        validate_email(to)
+        try:
+            if "\n" in to or "\r" in to:
+                raise ValidationError("Invalid recipient address.")
+            validate_email(to)
+        except ValidationError:
+            # One bad address must not hold back everyone else's mail: its row is stored as
+            # failed (never sent), and the business object hears of it like of a refusal.
+            invalid.add(i)
+            to = _clean_header(to)[:254]
         org = m.get("org")
         language = m.get("language") or (org.default_language if org else settings.LANGUAGE_CODE)
         messages[i] = {**m, "to": to, "language": language}
@@ -151,8 +158,14 @@ def mail_queue_many(messages: Iterable[dict], *, batch_size: int = 1000) -> list
                     related=m.get("related", ""),
                     headers={k: _clean_header(v) for k, v in (m.get("headers") or {}).items()},
                 )
+                if i in invalid:
+                    rows[i].status = OutgoingMail.Status.FAILED
+                    rows[i].last_error = "Invalid recipient address."
     created = OutgoingMail.objects.bulk_create(rows, batch_size=batch_size)
-    ids = [mail.pk for mail in created]
+    for i in sorted(invalid):
+        logger.error("Mail %s not sent: invalid recipient address", created[i].pk)
+        notify_delivery_failure(created[i])
+    ids = [mail.pk for i, mail in enumerate(created) if i not in invalid]
     if ids:
         transaction.on_commit(lambda: mail_enqueue(ids))
     return created

@@ -199,12 +199,17 @@ def test_mail_queued_in_bulk_goes_to_the_broker_after_commit_in_batches(
 
 
 @pytest.mark.django_db
-def test_mail_queued_in_bulk_refuses_an_injected_header_and_stores_nothing(alice, org_a):
+def test_a_bad_address_in_bulk_is_recorded_as_failed_and_never_sent(alice, org_a, django_capture_on_commit_callbacks):
     messages = _invitations(org_a, alice, 3)
-    messages[2]["to"] = "x@example.com\nBcc: all@example.com"
-    with pytest.raises(ValidationError):
-        mail_queue_many(messages)
-    assert not OutgoingMail.objects.exists()
+    messages[1]["to"] = "x@example.com\nBcc: all@example.com"
+    with mock.patch("partnerportal.mail._enqueue_batch") as enqueue_batch:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            created = mail_queue_many(messages)
+    enqueue_batch.assert_called_once_with([created[0].pk, created[2].pk])
+    bad = OutgoingMail.objects.get(pk=created[1].pk)
+    assert bad.status == OutgoingMail.Status.FAILED and "\n" not in bad.to and bad.last_error
+    assert mail_send(mail_id=bad.pk) == "skipped"
+    assert [OutgoingMail.objects.get(pk=m.pk).status for m in (created[0], created[2])] == ["queued", "queued"]
 
 
 def _flaky_server(*outcomes):
