@@ -965,57 +965,44 @@ def _bulk_audit(invoice_ids: list[int], action: str) -> None:
 
 
 def _bulk_invoice_mail(invoice_ids: list[int], template: str, today: dt.date) -> None:
-    """Render one e-mail per invoice in the customer's language and store them in batches;
-    sending is enqueued after commit, like every other portal e-mail."""
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
-    from partnerportal.mail import _clean_header, mail_enqueue
-    from partnerportal.models import OutgoingMail
+    """One e-mail per invoice in the customer's language, queued in bulk (see
+    `mail_queue_many`); sending is enqueued after commit, like every other portal e-mail."""
+    from partnerportal.mail import mail_queue_many
 
     if not invoice_ids:
         return
     policies = {}
-    for start in range(0, len(invoice_ids), 2000):
-        chunk = invoice_ids[start : start + 2000]
-        invoices = list(Invoice.objects.filter(pk__in=chunk).select_related("customer", "org"))
+    for start in range(0, len(invoice_ids), 5000):
+        chunk = invoice_ids[start : start + 5000]
+        invoices = list(Invoice.objects.filter(pk__in=chunk).select_related("customer", "org").order_by("id"))
         missing = {i.org_id for i in invoices} - set(policies)
         for p in CollectionsPolicy.objects.filter(org_id__in=missing):
             policies[p.org_id] = p
-        mails = []
+        messages = []
         for inv in invoices:
             policy = policies.get(inv.org_id) or CollectionsPolicy(org=inv.org)
             suspension_day = (
                 inv.due_date + dt.timedelta(days=policy.suspend_after_days) if policy.suspend_after_days else None
             )
-            ctx = {
-                "invoice": inv,
-                "customer": inv.customer,
-                "partner": inv.org,
-                "policy": policy,
-                "suspension_day": suspension_day,
-                "today": today,
-                "site_url": settings.SITE_URL,
-                "portal_name": settings.PORTAL_NAME,
-                "org": inv.org,
-            }
-            with translation.override(inv.customer.language):
-                subject = _clean_header(render_to_string(f"support/email/{template}_subject.txt", ctx))
-                body = render_to_string(f"support/email/{template}.txt", ctx)
-            mails.append(
-                OutgoingMail(
-                    org=inv.org,
-                    kind=f"support.{template}",
-                    to=inv.customer.billing_contact_email,
-                    language=inv.customer.language,
-                    subject=subject[:300],
-                    body_text=body,
-                    related=f"support.invoice:{inv.pk}",
-                )
+            messages.append(
+                {
+                    "to": inv.customer.billing_contact_email,
+                    "template": f"support/email/{template}",
+                    "context": {
+                        "invoice": inv,
+                        "customer": inv.customer,
+                        "partner": inv.org,
+                        "policy": policy,
+                        "suspension_day": suspension_day,
+                        "today": today,
+                    },
+                    "language": inv.customer.language,
+                    "org": inv.org,
+                    "kind": f"support.{template}",
+                    "related": f"support.invoice:{inv.pk}",
+                }
             )
-        created = OutgoingMail.objects.bulk_create(mails, batch_size=1000)
-        mail_ids = [m.pk for m in created]
-        transaction.on_commit(lambda ids=mail_ids: mail_enqueue(ids))
+        mail_queue_many(messages)
 
 
 def contact_mark_bounced(*, object_id, mail) -> None:
