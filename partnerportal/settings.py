@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "partnerportal.middleware.SlidingSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,9 +124,15 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 
-# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (sliding window).
+# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (sliding window). The
+# window slides when a request comes more than SESSION_REFRESH_INTERVAL seconds after the last
+# save (partnerportal.middleware.SlidingSessionMiddleware), not on every request: a session is
+# read from the cache and written at most once per interval. Sessions live in the database and
+# are read through the cache (CACHE_URL: Redis in production).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=60 * 60 * 8)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_INTERVAL = env.int("SESSION_REFRESH_INTERVAL", default=5 * 60)
+SESSION_SAVE_EVERY_REQUEST = False
 
 # django-axes: lock a username+IP pair after 5 failures for 15 minutes.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -294,6 +301,7 @@ if "csat" in PORTAL_APPS:
                 "task": "csat.tasks.refresh_compliance",
                 "schedule": crontab(minute=30, hour="*/6"),
             },
+            "csat-refresh-benchmark": {"task": "csat.tasks.refresh_benchmark", "schedule": crontab(minute=45)},
         }
     )
 if "support" in PORTAL_APPS:
