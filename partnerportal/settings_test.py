@@ -20,3 +20,6 @@ CSRF_COOKIE_SECURE = False
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 AXES_ENABLED = True
 SITE_URL = "http://testserver"
+# WhiteNoise looks files up per request instead of scanning STATIC_ROOT (tens of thousands of
+# collected files) each time a test client loads the middleware.
+WHITENOISE_AUTOREFRESH = True

@@ -47,7 +47,7 @@ def member_required(*roles: str):
     return decorator
 
 
-def _vendor_required(check):
+def _vendor_required(check, audience: str):
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
@@ -57,14 +57,16 @@ def _vendor_required(check):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
+        # Who may open it, readable from the URLconf (the security tests walk every page).
+        wrapped.vendor_audience = audience
         return wrapped
 
     return decorator
 
 
-agent_required = _vendor_required(lambda u: u.is_call_center_agent or u.is_programme_staff)
-programme_staff_required = _vendor_required(lambda u: u.is_programme_staff)
-superuser_required = _vendor_required(lambda u: u.is_superuser)
+agent_required = _vendor_required(lambda u: u.is_call_center_agent or u.is_programme_staff, "agent")
+programme_staff_required = _vendor_required(lambda u: u.is_programme_staff, "programme_staff")
+superuser_required = _vendor_required(lambda u: u.is_superuser, "superuser")
 
 
 def scoped(queryset: QuerySet, request, *, field: str = "org") -> QuerySet:
