@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A page over its django-ratelimit limit answers 429 (partnerportal.throttling).
+    "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, so that it sees the outcome of authentication (django-axes requirement).
     "axes.middleware.AxesMiddleware",
 ]
@@ -162,6 +164,10 @@ X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# Public pages are limited per client address (django-ratelimit; the cache must be shared by
+# every web process, e.g. CACHE_URL=redis://..., or each process counts on its own).
+RATELIMIT_IP_META_KEY = "partnerportal.throttling.client_ip"
+RATELIMIT_VIEW = "partnerportal.throttling.too_many_requests"
 
 # No inline scripts or styles anywhere: every script is a static file.
 CONTENT_SECURITY_POLICY = {
