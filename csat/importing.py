@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -54,18 +55,23 @@ def read_table(*, filename: str, data: bytes) -> list[list[str]]:
     """All rows of the first sheet / the CSV, as strings, header included."""
     name = filename.lower()
     if name.endswith(".xlsx"):
+        _check_unpacked_size(data)
         try:
             from openpyxl import load_workbook
 
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                sheet = wb.worksheets[0]
+                return [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
+            finally:
+                wb.close()
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the user's file
             raise FileError(_("This is not a readable Excel (.xlsx) file.")) from exc
-        sheet = wb.worksheets[0]
-        rows = [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
-        wb.close()
-        return rows
     if not name.endswith((".csv", ".txt")):
         raise FileError(_("Upload a .csv or .xlsx file."))
+    if data.startswith(BINARY_SIGNATURES) or b"\x00" in data[:4096]:
+        # A picture, PDF, archive or workbook renamed to .csv: text files have no NUL bytes.
+        raise FileError(_("This is not a readable CSV file."))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -76,7 +82,27 @@ def read_table(*, filename: str, data: bytes) -> list[list[str]]:
     first_line = text.split("\n", 1)[0]
     # Excel in many locales writes ';' — pick whichever separator the header uses most.
     delimiter = max([",", ";", "\t"], key=first_line.count)
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    try:
+        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:  # e.g. a field longer than the csv module's limit
+        raise FileError(_("This is not a readable CSV file.")) from exc
+
+
+# Magic numbers of files people rename to .csv by mistake (PNG, JPEG, GIF, PDF, ZIP/xlsx, xls).
+BINARY_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+# A workbook unpacks to many times its size; beyond this it is refused before it is read,
+# so a small file that inflates to gigabytes (a "zip bomb") cannot exhaust memory.
+UNPACKED_SIZE_FACTOR = 10
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileError(_("This is not a readable Excel (.xlsx) file.")) from exc
+    if unpacked > UNPACKED_SIZE_FACTOR * getattr(settings, "MAX_UPLOAD_BYTES", 20 * 1024 * 1024):
+        raise FileError(_("The file is too large."))
 
 
 def _header_map(header: list[str]) -> dict[str, int]:

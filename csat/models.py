@@ -324,6 +324,21 @@ class ComplianceStatus(models.Model):
         return f"{self.org}: {'met' if self.met else 'not met'}"
 
 
+class BenchmarkSnapshot(models.Model):
+    """The benchmark across all partners (the last 12 months' averages and NPS), computed
+    by the periodic refresh and read by the results pages and PDFs: aggregating every
+    partner's responses on each request would cost seconds. One row."""
+
+    computed_at = models.DateTimeField()
+    since = models.DateTimeField()
+    partners = models.PositiveIntegerField(default=0)
+    # None when too few partners have enough responses for none to be identifiable.
+    summary = models.JSONField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.computed_at:%Y-%m-%d %H:%M}"
+
+
 class MonthlyReport(models.Model):
     """A generated monthly PDF; the e-mail links here (downloading needs signing in)."""
 

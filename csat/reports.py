@@ -17,22 +17,26 @@ from partnerportal import charts
 from partnerportal.exports import EchoBuffer, neutralise
 from partnerportal.models import Organisation
 
-from . import selectors
+from . import selectors, services
 from .models import Answer, Question
 from .selectors import ResultFilters
 from .survey import CORE_FIELDS, CORE_QUESTIONS, CORE_SHORT
 
 
-def build_results(*, org: Organisation, filters: ResultFilters, with_benchmark: bool = True) -> dict:
+def build_results(
+    *, org: Organisation, filters: ResultFilters, with_benchmark: bool = True, benchmark: dict | None = None
+) -> dict:
+    """Everything the results page and one PDF section show. The benchmark is the stored
+    one (`services.benchmark_current`), or `benchmark` when the caller already has it."""
     language = get_language() or org.default_language
     qs = selectors.responses_filtered(org=org, filters=filters)
-    summary = selectors.score_summary(qs)
+    summary = selectors.score_summary(qs, with_distributions=True)
+    dist = summary["distributions"]
     fields = CORE_FIELDS
-    questions = list(selectors.questions_for_org(org=org))
+    questions = list(Question.objects.filter(org=org).order_by("order", "id"))
     if filters.question:
         fields = [f for f in CORE_FIELDS if f == filters.question]
         questions = [q for q in questions if f"q{q.pk}" == filters.question]
-    dist = selectors.distributions(qs, fields)
     core_charts = []
     for cq in CORE_QUESTIONS:
         if cq.field not in fields:
@@ -74,7 +78,8 @@ def build_results(*, org: Organisation, filters: ResultFilters, with_benchmark: 
         else None
     )
     responded, delivered = selectors.response_rate(org=org, start=start, end=end)
-    bench = selectors.benchmark(since=timezone.now() - relativedelta(months=12)) if with_benchmark else None
+    if benchmark is None and with_benchmark:
+        benchmark = services.benchmark_current()
     averages_chart = charts.bar_chart(
         [(str(CORE_SHORT[f]), float(summary[f"avg_{f}"] or 0)) for f in CORE_FIELDS if f != "recommend"],
         title=_("Average scores (1–5)"),
@@ -90,7 +95,7 @@ def build_results(*, org: Organisation, filters: ResultFilters, with_benchmark: 
         "responded": responded,
         "delivered": delivered,
         "response_rate": round(100.0 * responded / delivered, 1) if delivered else None,
-        "benchmark": bench,
+        "benchmark": benchmark if with_benchmark else None,
         "comments": selectors.comments(qs),
         "text_answers": _text_answers(org=org, qs=qs, questions=questions, language=language),
     }
@@ -132,13 +137,17 @@ def render_results_document(*, org: Organisation, month: dt.date | None = None, 
         )
     else:
         sections.append((_("Results"), filters or ResultFilters()))
+    benchmark = services.benchmark_current()
     html = render_to_string(
         "csat/report_pdf.html",
         {
             "org": org,
             "month": month,
             "generated_at": timezone.now(),
-            "sections": [{"title": t, "filters": f, **build_results(org=org, filters=f)} for t, f in sections],
+            "sections": [
+                {"title": t, "filters": f, **build_results(org=org, filters=f, benchmark=benchmark)}
+                for t, f in sections
+            ],
         },
     )
     return HTML(string=html).render(stylesheets=[CSS(filename=finders.find("csat/report_pdf.css"))])

@@ -22,6 +22,7 @@ from .models import (
     REQUIRED_RESPONSES,
     WINDOW_MONTHS,
     Answer,
+    BenchmarkSnapshot,
     ComplianceStatus,
     Contact,
     Invitation,
@@ -29,7 +30,7 @@ from .models import (
     Question,
     Response,
 )
-from .survey import CORE_FIELDS
+from .survey import CORE_FIELDS, CORE_QUESTIONS
 
 # --- Compliance ---------------------------------------------------------------------------
 
@@ -253,8 +254,14 @@ def nps(promoters: int, detractors: int, total: int) -> float | None:
     return round(100.0 * (promoters - detractors) / total, 1)
 
 
-def score_summary(qs) -> dict:
-    """Counts, averages and NPS of the core questions in one query."""
+def score_summary(qs, *, with_distributions: bool = False) -> dict:
+    """Counts, averages and NPS of the core questions in one query; with the number of
+    answers per value of each core question (`distributions`) in the same pass."""
+    counts = {}
+    if with_distributions:
+        for cq in CORE_QUESTIONS:
+            for v in range(cq.low, cq.high + 1):
+                counts[f"n_{cq.field}_{v}"] = Count("id", filter=Q(**{cq.field: v}))
     agg = qs.aggregate(
         total=Count("id"),
         anonymous=Count("id", filter=Q(is_anonymous=True)),
@@ -262,17 +269,14 @@ def score_summary(qs) -> dict:
         detractors=Count("id", filter=Q(recommend__lte=6)),
         customer_orgs=Count("customer_org_key", distinct=True),
         **{f"avg_{f}": Avg(f) for f in CORE_FIELDS},
+        **counts,
     )
     agg["nps"] = nps(agg["promoters"], agg["detractors"], agg["total"])
+    if with_distributions:
+        agg["distributions"] = {
+            cq.field: {v: agg.pop(f"n_{cq.field}_{v}") for v in range(cq.low, cq.high + 1)} for cq in CORE_QUESTIONS
+        }
     return agg
-
-
-def distributions(qs, fields: list[str]) -> dict[str, dict[int, int]]:
-    """{field: {value: count}} for the core questions, one GROUP BY per question."""
-    result = {}
-    for f in fields:
-        result[f] = dict(qs.values_list(f).annotate(n=Count("id")).order_by(f).values_list(f, "n"))
-    return result
 
 
 def responses_per_month(qs) -> list[tuple[dt.date, int]]:
@@ -329,22 +333,47 @@ def response_rate(*, org: Organisation, start=None, end=None) -> tuple[int, int]
 # A benchmark is shown only when no single partner can be picked out of it.
 BENCHMARK_MIN_PARTNERS = 5
 BENCHMARK_MIN_RESPONSES_EACH = 10
+# The hourly refresh stores it; one older than this (no worker running) is recomputed when read.
+BENCHMARK_MAX_AGE = dt.timedelta(hours=6)
+
+_BENCHMARK_SQL = """
+WITH per_org AS (
+    SELECT org_id, count(*) AS n, count(*) FILTER (WHERE is_anonymous) AS anonymous,
+           count(*) FILTER (WHERE recommend >= 9) AS promoters, count(*) FILTER (WHERE recommend <= 6) AS detractors,
+           sum(satisfaction) AS satisfaction, sum(keep_business) AS keep_business,
+           sum(engage_again) AS engage_again, sum(recommend) AS recommend
+    FROM csat_response WHERE submitted_at >= %s GROUP BY org_id
+)
+SELECT count(*), sum(n), sum(anonymous), sum(promoters), sum(detractors),
+       sum(satisfaction)::float / sum(n), sum(keep_business)::float / sum(n),
+       sum(engage_again)::float / sum(n), sum(recommend)::float / sum(n)
+FROM per_org WHERE n >= %s
+"""
 
 
-def benchmark(*, since: dt.datetime) -> dict | None:
-    """Averages and NPS across all partners, or None when too few partners answer."""
-    per_org = (
-        Response.objects.filter(submitted_at__gte=since)
-        .values("org_id")
-        .annotate(n=Count("id"))
-        .filter(n__gte=BENCHMARK_MIN_RESPONSES_EACH)
-    )
-    org_ids = [r["org_id"] for r in per_org]
-    if len(org_ids) < BENCHMARK_MIN_PARTNERS:
-        return None
-    summary = score_summary(Response.objects.filter(submitted_at__gte=since, org_id__in=org_ids))
-    summary["partners"] = len(org_ids)
-    return summary
+def benchmark_compute(*, since: dt.datetime) -> tuple[int, dict | None]:
+    """(partners counted, averages and NPS across them), the summary None when too few
+    partners answer. One pass over the responses: it reads every partner's, so the
+    periodic refresh calls it and pages read the stored result (`benchmark_stored`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_BENCHMARK_SQL, [since, BENCHMARK_MIN_RESPONSES_EACH])
+        partners, total, anonymous, promoters, detractors, *averages = cursor.fetchone()
+    if partners < BENCHMARK_MIN_PARTNERS:
+        return partners, None
+    summary = {
+        "partners": partners,
+        "total": int(total),
+        "anonymous": int(anonymous),
+        "promoters": int(promoters),
+        "detractors": int(detractors),
+        "nps": nps(int(promoters), int(detractors), int(total)),
+        **{f"avg_{f}": avg for f, avg in zip(CORE_FIELDS, averages, strict=True)},
+    }
+    return partners, summary
+
+
+def benchmark_stored() -> BenchmarkSnapshot | None:
+    return BenchmarkSnapshot.objects.order_by("-computed_at").first()
 
 
 def customer_org_options(*, org: Organisation) -> list[tuple[str, str]]:

@@ -11,8 +11,9 @@ import logging
 import secrets
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Value
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -25,7 +26,9 @@ from partnerportal.models import Membership, Organisation, Role, User, hash_toke
 
 from . import importing, selectors
 from .models import (
+    WINDOW_MONTHS,
     Answer,
+    BenchmarkSnapshot,
     ComplianceStatus,
     Contact,
     ContactImport,
@@ -653,6 +656,43 @@ def compliance_refresh(*, now: dt.datetime | None = None, org_id: int | None = N
                 ComplianceStatus.objects.filter(org=o, met=True).update(met=False, met_since=None)
         stats["organisations"] += len(part)
     return stats
+
+
+# --- Benchmark across partners -----------------------------------------------------------------
+
+# Key of the advisory lock under which a stale benchmark is recomputed by one request only.
+BENCHMARK_LOCK = 0x63736174  # "csat"
+
+
+def benchmark_refresh(*, now: dt.datetime | None = None) -> BenchmarkSnapshot:
+    """Compute the last 12 months' benchmark across partners and store it (one row)."""
+    now = now or timezone.now()
+    since = now - relativedelta(months=WINDOW_MONTHS)
+    partners, summary = selectors.benchmark_compute(since=since)
+    snapshot = BenchmarkSnapshot(pk=1, computed_at=now, since=since, partners=partners, summary=summary)
+    # One upsert: two refreshes at once leave one row, the later figure.
+    BenchmarkSnapshot.objects.bulk_create(
+        [snapshot],
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=["computed_at", "since", "partners", "summary"],
+    )
+    return snapshot
+
+
+def benchmark_current(*, now: dt.datetime | None = None) -> dict | None:
+    """The stored benchmark; computed here only when none is stored or the refresh has not
+    run for a day. Then one request computes it while the others keep the older figure."""
+    now = now or timezone.now()
+    snapshot = selectors.benchmark_stored()
+    if snapshot is not None and snapshot.computed_at >= now - selectors.BENCHMARK_MAX_AGE:
+        return snapshot.summary
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [BENCHMARK_LOCK])
+            if not cursor.fetchone()[0]:
+                return snapshot.summary if snapshot else None
+        return benchmark_refresh(now=now).summary
 
 
 # --- Monthly reports ----------------------------------------------------------------------------

@@ -23,3 +23,8 @@ def send_monthly_reports(org_id: int | None = None) -> int:
 @shared_task(acks_late=True)
 def refresh_compliance() -> dict:
     return services.compliance_refresh()
+
+
+@shared_task(acks_late=True)
+def refresh_benchmark() -> int:
+    return services.benchmark_refresh().partners

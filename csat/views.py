@@ -477,7 +477,7 @@ def programme(request):
     since = timezone.now() - timedelta(days=365)
     recent = Response.objects.filter(submitted_at__gte=since)
     overall = selectors.score_summary(recent)
-    bench = selectors.benchmark(since=since)
+    bench = services.benchmark_current()
     orgs = Organisation.objects.filter(is_active=True).select_related("csat_compliance")
     page = keyset_page(request, orgs, ("partner_id", "id"), per_page=50)
     stats = {

@@ -144,7 +144,10 @@ AXES_RESET_ON_SUCCESS = True
 # The login form posts the e-mail in the field named "username".
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# Reverse proxies in front (load balancer, ingress): the client address is read from
+# X-Forwarded-For past them (partnerportal.throttling.client_ip).
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "partnerportal.throttling.client_ip"
 
 # --- Security ---------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -10,9 +10,11 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 from conftest import client_for, make_member, make_org
-from csat.models import Contact, MonthlyReport, Question
-from csat.reports import neutralise, render_results_pdf
+from csat.models import BenchmarkSnapshot, Contact, MonthlyReport, Question, Response
+from csat.reports import build_results, neutralise, render_results_pdf
+from csat.selectors import ResultFilters
 from csat.services import monthly_reports_send, settings_for
+from csat.tasks import refresh_benchmark as refresh_benchmark_job
 from partnerportal.models import OutgoingMail, Role
 
 from .factories import aware, make_contact, make_response
@@ -118,13 +120,55 @@ def test_charlie_sees_none_of_alices_results(charlie_client, org_a):
     assert "secret comment" not in body
 
 
+def _partners_with_responses(count, each, *, satisfaction=4):
+    for i in range(count):
+        org = make_org(f"PP-X{i}", f"X{i}")
+        for _ in range(each):
+            make_response(org, "Contoso", satisfaction=satisfaction)
+
+
 def test_benchmark_only_with_enough_partners(alice_client, org_a):
     assert alice_client.get("/csat/").context["benchmark"] is None
-    for i in range(5):
-        org = make_org(f"PP-X{i}", f"X{i}")
-        for _ in range(10):
-            make_response(org, "Contoso")
+    _partners_with_responses(4, 10)
+    other = make_org("PP-Y", "Y")
+    for _ in range(9):
+        make_response(other, "Contoso")
+    # Four partners with enough responses and one with nine: one partner could be picked out.
+    call_command("refresh_benchmark")
+    assert alice_client.get("/csat/").context["benchmark"] is None
+    make_response(other, "Contoso")
+    call_command("refresh_benchmark")
     assert alice_client.get("/csat/").context["benchmark"]["partners"] == 5
+
+
+def test_benchmark_is_read_from_the_stored_figure_until_it_is_stale(alice_client, org_a):
+    with time_machine.travel(aware(2026, 3, 1, 12), tick=False):
+        _partners_with_responses(5, 10, satisfaction=4)
+        refresh_benchmark_job()
+    with time_machine.travel(aware(2026, 3, 1, 14), tick=False):
+        make_response(org_a, "Contoso", satisfaction=1)
+        Response.objects.exclude(org=org_a).update(satisfaction=2)
+        page = alice_client.get("/csat/")
+        # The page shows what the refresh stored, without reading every partner's responses.
+        assert page.context["benchmark"]["avg_satisfaction"] == 4.0
+        assert "Average satisfaction" in page.content.decode() and "All partners: 4.00" in page.content.decode()
+        pdf_benchmark = build_results(org=org_a, filters=ResultFilters())["benchmark"]
+        assert pdf_benchmark["avg_satisfaction"] == 4.0
+    with time_machine.travel(aware(2026, 3, 1, 19), tick=False):
+        # No refresh for more than six hours (no worker running): the next reader recomputes it.
+        assert alice_client.get("/csat/").context["benchmark"]["avg_satisfaction"] == 2.0
+        assert BenchmarkSnapshot.objects.get().computed_at == aware(2026, 3, 1, 19)
+
+
+def test_benchmark_refresh_is_a_periodic_job(org_a):
+    with time_machine.travel(aware(2026, 3, 1, 12), tick=False):
+        _partners_with_responses(5, 10, satisfaction=5)
+        make_response(org_a, "Contoso", at=aware(2025, 2, 28), satisfaction=1)  # before the 12 months
+        assert refresh_benchmark_job() == 5
+        assert refresh_benchmark_job() == 5
+    snapshot = BenchmarkSnapshot.objects.get()
+    assert snapshot.summary["total"] == 50 and snapshot.summary["avg_satisfaction"] == 5.0
+    assert snapshot.summary["nps"] == 100.0 and snapshot.since == aware(2025, 3, 1, 12)
 
 
 def test_programme_staff_see_aggregates_never_contacts(programme_staff, org_a):
