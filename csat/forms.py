@@ -115,7 +115,9 @@ class MtmForm(forms.Form):
     score = forms.DecimalField(label=_("Score"), required=False, max_digits=4, decimal_places=1)
 
 
-class MtmImportForm(forms.Form):
+class MtmImportForm(UploadForm):
+    """The same size and type limits as the contacts upload."""
+
     file = forms.FileField(label=_("Evaluations file (.csv or .xlsx)"))
 
 

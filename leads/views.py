@@ -348,10 +348,12 @@ def _too_many(request):
 
 
 DIRECTORY_PAGE = 20
+# Searches and profile views together, per client: a person browses well within it, a scraper not.
+DIRECTORY_RATE = "120/m"
 
 
 def directory(request):
-    if _limited(request, "leads.directory", "120/m"):
+    if _limited(request, "leads.directory", DIRECTORY_RATE):
         return _too_many(request)
     form = DirectorySearchForm(request.GET or None)
     results, has_next, page_number = [], False, 1
@@ -386,6 +388,8 @@ def directory(request):
 
 
 def directory_profile(request, pk):
+    if request.method == "GET" and _limited(request, "leads.directory", DIRECTORY_RATE):
+        return _too_many(request)
     profile = get_object_or_404(
         BusinessProfile.objects.select_related("org").prefetch_related("locations"),
         pk=pk,
