@@ -7,6 +7,7 @@ readers, and the numbers are printed on the chart, so it reads without hovering.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
@@ -90,11 +91,11 @@ def column_chart(
     items = [(str(label), float(value or 0)) for label, value in items]
     left, right, top_pad, bottom = 40, 10, 20, 40
     plot_w, plot_h = width - left - right, height - top_pad - bottom
-    top = max([v for _, v in items] + [max_value or 0, 0]) or 1
+    top, ticks = _axis(0, max([v for _, v in items] + [max_value or 0, 0]) or 1, value_format)
     n = max(len(items), 1)
     slot = plot_w / n
     bar_w = max(min(slot * 0.7, 48), 2)
-    body = [_y_grid(left, width - right, top_pad, plot_h, top, value_format)]
+    body = [_y_grid(left, width - right, top_pad, plot_h, ticks, value_format, lo=0, top=top)]
     every = max(1, round(n / 12))  # thin the axis labels so they never overlap
     for i, (label, value) in enumerate(items):
         x = left + i * slot + (slot - bar_w) / 2
@@ -134,10 +135,11 @@ def line_chart(
     values = [v for _, v in items if v is not None]
     lo = y_min if y_min is not None else min(values + [0])
     hi = y_max if y_max is not None else max(values + [1])
-    span = (hi - lo) or 1
+    hi, ticks = _axis(lo, hi if hi > lo else lo + 1, value_format, extend=y_max is None)
+    span = hi - lo
     n = max(len(items), 1)
     step = plot_w / max(n - 1, 1)
-    body = [_y_grid(left, width - right, top_pad, plot_h, hi, value_format, lo=lo)]
+    body = [_y_grid(left, width - right, top_pad, plot_h, ticks, value_format, lo=lo, top=hi)]
     segments, current = [], []
     every = max(1, round(n / 12))
     for i, (label, value) in enumerate(items):
@@ -167,12 +169,35 @@ def line_chart(
     return _svg(width, height, title, _describe(described, value_format), body)
 
 
-def _y_grid(x0: float, x1: float, top_pad: float, plot_h: float, top: float, value_format: str, lo: float = 0) -> str:
+def _axis(lo: float, top: float, value_format: str, *, extend: bool = True) -> tuple[float, list[float]]:
+    """Ticks at a round step (1, 2, 2.5 or 5 times a power of ten; whole numbers when the
+    labels show no decimals), so every printed label is the value its line stands for.
+    With `extend`, the top grows to the next tick. Returns (top, ticks)."""
+    span = top - lo
+    whole = "." not in _fmt(value_format, 0.5)
+    raw = span / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = 10 * magnitude
+    for factor in (1, 2, 2.5, 5):
+        candidate = factor * magnitude
+        if candidate >= raw and not (whole and candidate != int(candidate)):
+            step = candidate
+            break
+    if whole:
+        step = max(step, 1)
+    count = math.ceil(span / step - 1e-9) if extend else math.floor(span / step + 1e-9)
+    if extend:
+        top = lo + count * step
+    return top, [lo + k * step for k in range(count + 1)]
+
+
+def _y_grid(
+    x0: float, x1: float, top_pad: float, plot_h: float, ticks: list[float], value_format: str, *, lo: float, top: float
+) -> str:
     lines = []
-    for k in range(5):
-        frac = k / 4
-        y = top_pad + plot_h - plot_h * frac
-        value = lo + (top - lo) * frac
+    span = (top - lo) or 1
+    for value in ticks:
+        y = top_pad + plot_h - plot_h * (value - lo) / span
         lines.append(
             f'<line x1="{x0}" x2="{x1}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>'
             f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="10" fill="{MUTED}">'
