@@ -35,12 +35,19 @@ from .survey import CORE_FIELDS, CORE_QUESTIONS
 # --- Compliance ---------------------------------------------------------------------------
 
 
-def compliance_window(*, org: Organisation, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
-    """The 12 months before the renewal date: [renewal midnight - 12 months, renewal midnight).
-    Without a renewal date, the 12 months up to now."""
+def compliance_window(
+    *,
+    org: Organisation | None = None,
+    renewal_date: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[dt.datetime, dt.datetime]:
+    """The 12 months before the renewal date (the organisation's, or `renewal_date`):
+    [renewal midnight - 12 months, renewal midnight). Without one, the 12 months up to now."""
     now = now or timezone.now()
-    if org.renewal_date:
-        end = timezone.make_aware(dt.datetime.combine(org.renewal_date, dt.time.min))
+    if org is not None:
+        renewal_date = org.renewal_date
+    if renewal_date:
+        end = timezone.make_aware(dt.datetime.combine(renewal_date, dt.time.min))
     else:
         end = now
     return end - relativedelta(months=WINDOW_MONTHS), end

@@ -26,6 +26,10 @@ from partnerportal.models import Membership, Organisation, Role, User, hash_toke
 
 from . import importing, selectors
 from .models import (
+    MAX_COUNTED_PER_CUSTOMER_ORG,
+    REQUIRED_CUSTOMER_ORGS,
+    REQUIRED_MTM_EVALUATIONS,
+    REQUIRED_RESPONSES,
     WINDOW_MONTHS,
     Answer,
     BenchmarkSnapshot,
@@ -586,76 +590,122 @@ def mtm_import(*, org: Organisation, actor: User, filename: str, data: bytes) ->
 # --- Compliance refresh -------------------------------------------------------------------------
 
 
-def survey_admin_emails(*, org: Organisation) -> list[tuple[str, str]]:
-    return list(
-        Membership.objects.filter(org=org, is_active=True, user__is_active=True)
-        .filter(Q(roles__contains=[Role.SURVEY_ADMIN]) | Q(roles__contains=[Role.PARTNER_ADMIN]))
-        .values_list("user__email", "user__language")
+# Two refreshes at once run one after the other, so the second sees what the first
+# recorded and nobody is told twice that their organisation became compliant.
+COMPLIANCE_REFRESH_LOCK = 0x63736163  # "csac"
+
+_REFRESH_SQL = """
+WITH w(org_id, ws, we, training) AS (
+    SELECT * FROM unnest(%(ids)s::bigint[], %(starts)s::timestamptz[], %(ends)s::timestamptz[], %(training)s::bool[])
+),
+per_customer AS (
+    SELECT r.org_id, least(count(*), %(cap)s) AS counted
+    FROM csat_response r JOIN w ON r.org_id = w.org_id AND r.submitted_at >= w.ws AND r.submitted_at < w.we
+    GROUP BY r.org_id, r.customer_org_key
+),
+per_org AS (
+    SELECT org_id, sum(counted)::int AS counted, count(*)::int AS customers FROM per_customer GROUP BY org_id
+),
+mtm AS (
+    SELECT m.org_id, count(*)::int AS n
+    FROM csat_mtmevaluation m JOIN w ON m.org_id = w.org_id AND m.completed_at >= w.ws AND m.completed_at < w.we
+    GROUP BY m.org_id
+),
+computed AS (
+    SELECT w.org_id, w.ws, w.we, coalesce(p.counted, 0) AS counted, coalesce(p.customers, 0) AS customers,
+           coalesce(m.n, 0) AS mtm,
+           coalesce(p.counted, 0) >= %(required)s AND coalesce(p.customers, 0) >= %(customers)s AS survey_met,
+           w.training AND coalesce(m.n, 0) >= %(required_mtm)s AS mtm_met
+    FROM w LEFT JOIN per_org p ON p.org_id = w.org_id LEFT JOIN mtm m ON m.org_id = w.org_id
+),
+before AS (SELECT org_id, met FROM csat_compliancestatus WHERE org_id = ANY(%(ids)s)),
+saved AS (
+    INSERT INTO csat_compliancestatus AS s (
+        org_id, window_start, window_end, counted_responses, distinct_customer_orgs, mtm_evaluations,
+        met, path, met_since, computed_at
     )
+    SELECT org_id, ws, we, counted, customers, mtm, survey_met OR mtm_met,
+           CASE WHEN survey_met THEN %(survey)s WHEN mtm_met THEN %(mtm)s ELSE '' END,
+           CASE WHEN survey_met OR mtm_met THEN %(now)s END, %(now)s
+    FROM computed
+    ON CONFLICT (org_id) DO UPDATE SET
+        window_start = EXCLUDED.window_start, window_end = EXCLUDED.window_end,
+        counted_responses = EXCLUDED.counted_responses, distinct_customer_orgs = EXCLUDED.distinct_customer_orgs,
+        mtm_evaluations = EXCLUDED.mtm_evaluations, met = EXCLUDED.met, path = EXCLUDED.path,
+        met_since = CASE WHEN EXCLUDED.met THEN coalesce(s.met_since, EXCLUDED.met_since) END,
+        computed_at = EXCLUDED.computed_at
+    RETURNING org_id, met, path, counted_responses, distinct_customer_orgs
+)
+SELECT saved.org_id, saved.path, saved.counted_responses, saved.distinct_customer_orgs
+FROM saved LEFT JOIN before ON before.org_id = saved.org_id
+WHERE saved.met AND NOT coalesce(before.met, false)
+"""
 
 
-def compliance_refresh(*, now: dt.datetime | None = None, org_id: int | None = None, chunk: int = 1000) -> dict:
-    """Record every organisation's status; when one becomes met, tell its survey admins.
-    The met flag flips with a conditional UPDATE, so two workers notify once."""
+def compliance_refresh(*, now: dt.datetime | None = None, org_id: int | None = None) -> dict:
+    """Record every organisation's status in one statement, and tell the survey admins of
+    each organisation that has just become compliant. Only the number of counted responses
+    per customer organisation matters here (at most 8 each), so no response is ranked;
+    `selectors.compliance_for_orgs` gives the detail the pages show."""
     now = now or timezone.now()
     orgs_qs = Organisation.objects.filter(is_active=True).order_by("pk")
     if org_id:
         orgs_qs = orgs_qs.filter(pk=org_id)
-    stats = {"organisations": 0, "became_met": 0}
-    orgs = list(orgs_qs)
-    for i in range(0, len(orgs), chunk):
-        part = orgs[i : i + chunk]
-        results = selectors.compliance_for_orgs(orgs=part, now=now)
-        ComplianceStatus.objects.bulk_create(
-            [
-                ComplianceStatus(org=o, window_start=results[o.pk].window_start, window_end=results[o.pk].window_end)
-                for o in part
-            ],
-            ignore_conflicts=True,
-        )
-        statuses = {s.org_id: s for s in ComplianceStatus.objects.filter(org__in=part)}
-        for o in part:
-            c, s = results[o.pk], statuses[o.pk]
-            s.window_start, s.window_end = c.window_start, c.window_end
-            s.counted_responses, s.distinct_customer_orgs, s.mtm_evaluations = (
-                c.counted,
-                c.distinct_orgs,
-                c.mtm_evaluations,
+    ids, starts, ends, training = [], [], [], []
+    windows: dict = {}
+    for pk, renewal, competencies in orgs_qs.values_list("pk", "renewal_date", "competencies"):
+        if renewal not in windows:
+            windows[renewal] = selectors.compliance_window(renewal_date=renewal, now=now)
+        ids.append(pk)
+        starts.append(windows[renewal][0])
+        ends.append(windows[renewal][1])
+        training.append(Organisation.Competency.LEARNING in (competencies or []))
+    params = {
+        "ids": ids,
+        "starts": starts,
+        "ends": ends,
+        "training": training,
+        "cap": MAX_COUNTED_PER_CUSTOMER_ORG,
+        "required": REQUIRED_RESPONSES,
+        "customers": REQUIRED_CUSTOMER_ORGS,
+        "required_mtm": REQUIRED_MTM_EVALUATIONS,
+        "survey": ComplianceStatus.Path.SURVEY,
+        "mtm": ComplianceStatus.Path.MTM,
+        "now": now,
+    }
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [COMPLIANCE_REFRESH_LOCK])
+            cursor.execute(_REFRESH_SQL, params)
+            became_met = cursor.fetchall()
+        _notify_compliance_met(became_met)
+    return {"organisations": len(ids), "became_met": len(became_met)}
+
+
+def _notify_compliance_met(rows: list[tuple]) -> None:
+    if not rows:
+        return
+    orgs = Organisation.objects.in_bulk([r[0] for r in rows])
+    admins: dict[int, list[tuple[str, str]]] = {}
+    for org_pk, email, language in (
+        Membership.objects.filter(org__in=list(orgs), is_active=True, user__is_active=True)
+        .filter(Q(roles__contains=[Role.SURVEY_ADMIN]) | Q(roles__contains=[Role.PARTNER_ADMIN]))
+        .values_list("org_id", "user__email", "user__language")
+    ):
+        admins.setdefault(org_pk, []).append((email, language))
+    url = absolute(reverse("csat:compliance"))
+    for org_pk, path, counted, customers in rows:
+        org = orgs[org_pk]
+        audit_log(actor=None, action="csat.compliance_met", obj=org, org=org, details={"path": path})
+        for email, language in admins.get(org_pk, []):
+            mail_queue(
+                to=email,
+                template="csat/email/compliance_met",
+                context={"c": {"counted": counted, "distinct_orgs": customers}, "url": url},
+                language=language,
+                org=org,
+                kind="csat_compliance_met",
             )
-            s.path, s.computed_at = c.path, now
-        ComplianceStatus.objects.bulk_update(
-            list(statuses.values()),
-            [
-                "window_start",
-                "window_end",
-                "counted_responses",
-                "distinct_customer_orgs",
-                "mtm_evaluations",
-                "path",
-                "computed_at",
-            ],
-        )
-        for o in part:
-            c = results[o.pk]
-            if c.met:
-                with transaction.atomic():
-                    flipped = ComplianceStatus.objects.filter(org=o, met=False).update(met=True, met_since=now)
-                    if flipped:
-                        stats["became_met"] += 1
-                        audit_log(actor=None, action="csat.compliance_met", obj=o, org=o, details={"path": c.path})
-                        for email, lang in survey_admin_emails(org=o):
-                            mail_queue(
-                                to=email,
-                                template="csat/email/compliance_met",
-                                context={"c": c, "url": absolute(reverse("csat:compliance"))},
-                                language=lang,
-                                org=o,
-                                kind="csat_compliance_met",
-                            )
-            else:
-                ComplianceStatus.objects.filter(org=o, met=True).update(met=False, met_since=None)
-        stats["organisations"] += len(part)
-    return stats
 
 
 # --- Benchmark across partners -----------------------------------------------------------------

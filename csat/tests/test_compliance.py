@@ -139,6 +139,31 @@ def test_refresh_records_status_and_notifies_survey_admins_once(gold):
     assert list(sent.values_list("to", flat=True)) == ["sam@gold.example"]
 
 
+def test_refresh_records_every_organisations_status_with_the_cap_and_each_path(gold):
+    trainer = make_org("PP-T", "Trainers", competencies=["learning"], renewal_date=RENEWAL)
+    idle = make_org("PP-I", "Idle Partner")
+    for _ in range(12):
+        make_response(gold, "Contoso", at=aware(2026, 1, 1))  # 8 of them count
+    make_response(gold, "Fabrikam", at=aware(2026, 1, 2))
+    make_response(gold, "Fabrikam", at=WINDOW_START - dt.timedelta(seconds=1))  # before the window
+    for i in range(10):
+        MtmEvaluation.objects.create(org=trainer, reference=f"E{i}", course="Azure", completed_at=aware(2026, 1, 1))
+    with time_machine.travel(aware(2026, 5, 1), tick=False):
+        assert compliance_refresh() == {"organisations": 3, "became_met": 1}
+    statuses = {s.org_id: s for s in ComplianceStatus.objects.all()}
+    g, t, i = statuses[gold.pk], statuses[trainer.pk], statuses[idle.pk]
+    assert (g.counted_responses, g.distinct_customer_orgs, g.met, g.path) == (9, 2, False, "")
+    assert (g.window_start, g.window_end) == (WINDOW_START, WINDOW_END)
+    assert (t.mtm_evaluations, t.met, t.path) == (10, True, "mtm") and t.met_since == aware(2026, 5, 1)
+    assert (i.counted_responses, i.met) == (0, False) and i.window_end == aware(2026, 5, 1)
+    make_response(gold, "Fabrikam", at=aware(2026, 1, 3))
+    with time_machine.travel(aware(2026, 5, 2), tick=False):
+        assert compliance_refresh() == {"organisations": 3, "became_met": 1}
+    g, t = ComplianceStatus.objects.get(org=gold), ComplianceStatus.objects.get(org=trainer)
+    assert (g.counted_responses, g.met, g.path, g.met_since) == (10, True, "survey", aware(2026, 5, 2))
+    assert t.met_since == aware(2026, 5, 1)  # still met: since the first time
+
+
 def test_refresh_clears_met_when_window_moves_on(gold):
     for i in range(10):
         make_response(gold, "A" if i < 5 else "B", at=aware(2026, 1, 1))
