@@ -6,6 +6,7 @@ them as CSV and PDF. Then the tenancy refusals on the survey pages."""
 import csv
 import io
 import re
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -17,6 +18,7 @@ from csat.tests.factories import make_contact
 from partnerportal.models import OutgoingMail, Role
 
 pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 CONTACTS_CSV = (
     "first_name,last_name,email,customer_organisation,language,consent\n"
@@ -163,6 +165,7 @@ def test_survey_from_upload_to_answers_in_hebrew_and_japanese_to_downloads(
     assert download.value.suggested_filename.endswith(".pdf")
     pdf = download.value.path().read_bytes()
     assert pdf.startswith(b"%PDF")
+    download.value.save_as(ARTIFACTS / "csat-results.pdf")  # kept to look at, like the screenshots
 
 
 def test_survey_pages_are_404_for_another_organisation_and_403_without_the_role(
