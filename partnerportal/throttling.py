@@ -17,7 +17,8 @@ from django.conf import settings
 from django.shortcuts import render
 
 RETRY_AFTER_SECONDS = 60
-UNKNOWN = "0.0.0.0"  # noqa: S104 - a counting key for a request without an address, never bound
+# The counting key of a request without an address; a key, never an address to bind to.
+UNKNOWN = "0.0.0.0"  # noqa: S104  # nosec B104
 
 
 def _valid(address: str) -> bool:
