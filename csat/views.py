@@ -367,9 +367,14 @@ def _pick_language(request, preferred: str | None) -> str:
     return translation.get_language_from_request(request)
 
 
+def _score(value: str | None) -> int | None:
+    """A posted score as a number; anything else ("--5", "²", a thousand digits) is no answer."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 3 else None
+
+
 def _collect_answers(request, questions) -> dict:
-    data = {cq.field: request.POST.get(cq.field) or None for cq in CORE_QUESTIONS}
-    data = {k: (int(v) if v and v.lstrip("-").isdigit() else None) for k, v in data.items()}
+    data = {cq.field: _score(request.POST.get(cq.field)) for cq in CORE_QUESTIONS}
     data["comment"] = request.POST.get("comment", "")
     for q in questions:
         key = f"q{q.pk}"
