@@ -66,6 +66,8 @@ def test_survey_from_upload_to_answers_in_hebrew_and_japanese_to_downloads(
     expect(page.get_by_role("heading", name="Upload: customers.csv")).to_be_visible()
     expect(page.get_by_text("3 rows read: 3 ready, 0 with problems.")).to_be_visible()
     expect(page.locator("tr", has_text="ken@sakura.example")).to_contain_text("Sakura Trading")
+    expect(page.locator("tr", has_text="ken@sakura.example")).to_contain_text("日本語")  # the language's own name
+    expect(page.locator("tr", has_text="noa@galil.example")).to_contain_text("עברית")
     assert not Contact.objects.filter(org=org_a).exists()
     screenshot(page, "upload-preview")
 
