@@ -54,6 +54,16 @@ def test_hebrew_pages_are_right_to_left(client, db):
     assert 'dir="rtl"' in body and 'lang="he"' in body and "bootstrap.rtl.min.css" in body
 
 
+@pytest.mark.parametrize("code", ["ja", "he", "en"])
+def test_the_language_switcher_offers_every_language_with_the_current_one_selected(client, db, code):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = code
+    body = client.get(reverse("login")).content.decode()
+    options = re.findall(r'<option value="([^"]+)" lang="\1"( selected)?>([^<]+)</option>', body)
+    assert [value for value, _, _ in options] == [c for c, _ in settings.LANGUAGES]
+    assert [value for value, selected, _ in options if selected] == [code]
+    assert ("ja", "", "日本語") in options or code == "ja"
+
+
 @pytest.mark.parametrize("code", ["ja", "zh-hans", "th", "pl", "es-419", "pt-br"])
 def test_pages_are_served_in_the_chosen_language(client, db, code):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = code

@@ -1,0 +1,25 @@
+from functools import cache
+
+from django import template
+from django.conf import settings
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+@cache
+def _language_options(current: str, languages: tuple) -> str:
+    # settings.LANGUAGES names each language in itself, so the list reads the same whatever the
+    # page's language; only the selected option differs. Built once per language, not per page.
+    return format_html_join(
+        "",
+        '<option value="{}" lang="{}"{}>{}</option>',
+        ((code, code, format_html(" selected") if code == current else "", name) for code, name in languages),
+    )
+
+
+@register.simple_tag
+def language_options():
+    """The <option>s of the language switcher, the current language selected."""
+    return _language_options(get_language(), tuple(settings.LANGUAGES))
