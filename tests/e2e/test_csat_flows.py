@@ -146,6 +146,7 @@ def test_survey_from_upload_to_answers_in_hebrew_and_japanese_to_downloads(
     expect(page.get_by_text(HEBREW_COMMENT)).to_be_visible()
     expect(page.get_by_text(JAPANESE_COMMENT)).to_be_visible()
     expect(page.locator("li", has_text=JAPANESE_COMMENT)).to_contain_text("Ken Sato · Sakura Trading")
+    expect(page.locator("li", has_text=JAPANESE_COMMENT)).to_contain_text("日本語")
     screenshot(page, "results")
 
     with page.expect_download() as download:
