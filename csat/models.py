@@ -114,12 +114,15 @@ class Question(models.Model):
 class Contact(models.Model):
     """A person at a partner's customer whom the portal may invite to the survey."""
 
-    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="csat_contacts")
+    # No index of their own on org and customer_org_key: every query starts from the
+    # organisation, which the indexes below lead with, and a 50,000-row upload then updates
+    # three indexes instead of six.
+    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="csat_contacts", db_index=False)
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     email = models.EmailField(_("e-mail address"))
     customer_org = models.CharField(_("customer organisation"), max_length=200)
-    customer_org_key = models.CharField(max_length=200, db_index=True)
+    customer_org_key = models.CharField(max_length=200)
     language = models.CharField(_("language"), max_length=10, choices=language_choices, default="en")
     consent = models.BooleanField(
         _("agreed to receive the survey"), default=False, help_text=_("Only contacts who agreed are e-mailed.")

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from csat.importing import FileError, read_table
+from csat.importing import FileError, email_is_valid, read_table
 from csat.models import Contact, ContactImport
 from csat.services import import_commit, import_preview
 from partnerportal.errors import DomainError
@@ -71,11 +71,50 @@ def test_xlsx_upload(org_a, alice):
     assert import_commit(imp=imp, actor=alice) == 1
 
 
+@pytest.mark.parametrize(
+    "email,valid",
+    [
+        ("ana.kovac+csat@c.example", True),
+        ("o'brien@c.example", True),
+        ("ana@xn--mnchen-3ya.example", True),
+        ("ana@c.example.", False),
+        ("ana..k@c.example", False),
+        (".ana@c.example", False),
+        ("ana@-c.example", False),
+        ("ana@c", False),
+        ("ana@@c.example", False),
+        ("a" * 250 + "@c.example", False),  # longer than the contact's address field
+    ],
+)
+def test_email_check_agrees_with_the_validator(email, valid):
+    assert email_is_valid(email) is valid
+
+
 def test_missing_column_is_a_file_error():
     with pytest.raises(FileError):
         from csat.importing import validate_rows
 
         validate_rows(org=None, table=read_table(filename="x.csv", data=b"email\nx@y.example\n"))
+
+
+def test_contacts_added_since_the_preview_stop_the_whole_import(org_a, alice):
+    imp = _preview(org_a, alice, HEADER + "Ana,K,ana@c.example,AW,en,yes\nBo,L,bo@c.example,AW,de,no\n")
+    assert imp.errors == []
+    make_contact(org_a, "BO@c.example")
+    with pytest.raises(DomainError, match="bo@c.example"):
+        import_commit(imp=imp, actor=alice)
+    assert list(Contact.objects.filter(org=org_a).values_list("email", flat=True)) == ["BO@c.example"]
+    imp.refresh_from_db()
+    assert imp.status == ContactImport.Status.PREVIEW
+
+
+def test_imported_contacts_keep_the_files_order_and_organisation_keys(org_a, alice):
+    imp = _preview(org_a, alice, HEADER + "Ana,K,ana@c.example,Contoso Ltd.,en,yes\nBo,L,bo@c.example,CONTOSO,de,no\n")
+    assert import_commit(imp=imp, actor=alice) == 2
+    rows = list(Contact.objects.filter(org=org_a).order_by("id").values_list("email", "customer_org_key", "consent"))
+    assert rows == [("ana@c.example", "contoso", True), ("bo@c.example", "contoso", False)]
+    imp.refresh_from_db()
+    assert imp.status == ContactImport.Status.COMMITTED and imp.rows == []
 
 
 def test_commit_twice_is_refused(org_a, alice):
