@@ -89,3 +89,11 @@ def test_no_app_translation_is_shadowed_by_another_catalogue():
                     shadowed.append(f"{locale}: {entry.msgid!r} in {part.parent.name}")
                 seen.setdefault(key, value)
     assert not shadowed, "\n".join(shadowed[:30])
+
+
+def test_language_name_filter_names_a_language_in_itself_and_leaves_unknown_codes_alone():
+    from partnerportal.templatetags.portal import language_name
+
+    assert language_name("ja") == "日本語"
+    assert language_name("he") == "עברית"
+    assert language_name("xx") == "xx"

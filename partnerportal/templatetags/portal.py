@@ -23,3 +23,14 @@ def _language_options(current: str, languages: tuple) -> str:
 def language_options():
     """The <option>s of the language switcher, the current language selected."""
     return _language_options(get_language(), tuple(settings.LANGUAGES))
+
+
+@cache
+def _language_names(languages: tuple) -> dict:
+    return dict(languages)
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """A language's own name as the portal lists it (settings.LANGUAGES); the code if unknown."""
+    return _language_names(tuple(settings.LANGUAGES)).get(code, code)
