@@ -2,10 +2,12 @@ from functools import cache
 
 from django import template
 from django.conf import settings
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 register = template.Library()
+SELECTED = mark_safe(" selected")  # noqa: S308 - a constant attribute
 
 
 @cache
@@ -15,7 +17,7 @@ def _language_options(current: str, languages: tuple) -> str:
     return format_html_join(
         "",
         '<option value="{}" lang="{}"{}>{}</option>',
-        ((code, code, format_html(" selected") if code == current else "", name) for code, name in languages),
+        ((code, code, SELECTED if code == current else "", name) for code, name in languages),
     )
 
 
