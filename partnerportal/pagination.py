@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
 
 DEFAULT_PER_PAGE = 50
 
@@ -31,8 +31,49 @@ def _decode(token: str) -> list | None:
     return values if isinstance(values, list) else None
 
 
-def _after_q(ordering: tuple[str, ...], values: list, *, reverse: bool) -> Q:
+class _RowCompare(Expression):
+    """`(a, b) < (x, y)` in SQL: one row-value comparison, which PostgreSQL turns into a
+    seek on a composite index, where the equivalent `a < x OR (a = x AND b < y)` makes it
+    walk (and filter) every row before the cursor."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, columns: list, operator: str, values: list):
+        super().__init__()
+        self.columns, self.operator, self.values = list(columns), operator, list(values)
+
+    def get_source_expressions(self):
+        return [*self.columns, *self.values]
+
+    def set_source_expressions(self, exprs):
+        n = len(self.columns)
+        self.columns, self.values = list(exprs[:n]), list(exprs[n:])
+
+    def as_sql(self, compiler, connection):
+        sides = []
+        params: list = []
+        for side in (self.columns, self.values):
+            parts = []
+            for expr in side:
+                sql, p = compiler.compile(expr)
+                parts.append(sql)
+                params.extend(p)
+            sides.append(f"({', '.join(parts)})")
+        return f"{sides[0]} {self.operator} {sides[1]}", params
+
+
+def _after_q(ordering: tuple[str, ...], values: list, *, reverse: bool, fields: list) -> Q | _RowCompare:
     """Rows strictly after `values` in `ordering` (or before, if reverse)."""
+    directions = {key.startswith("-") for key in ordering}
+    if len(directions) == 1:
+        # Every key runs the same way: one row-value comparison.
+        desc = directions.pop()
+        return _RowCompare(
+            [F(key.lstrip("-")) for key in ordering],
+            "<" if desc != reverse else ">",
+            [Value(value, output_field=field) for value, field in zip(values, fields, strict=True)],
+        )
     q = Q()
     for i, key in enumerate(ordering):
         desc = key.startswith("-")
@@ -42,7 +83,10 @@ def _after_q(ordering: tuple[str, ...], values: list, *, reverse: bool) -> Q:
         for prev_key, prev_value in zip(ordering[:i], values[:i], strict=False):
             step &= Q(**{prev_key.lstrip("-"): prev_value})
         q |= step
-    return q
+    # The redundant bound on the leading key lets the index range start at the cursor.
+    first = ordering[0]
+    bound = "lte" if first.startswith("-") != reverse else "gte"
+    return Q(**{f"{first.lstrip('-')}__{bound}": values[0]}) & q
 
 
 @dataclass
@@ -81,11 +125,11 @@ def keyset_page(
     qs = queryset
     going_back = False
     if (values := parse(after)) is not None:
-        qs = qs.filter(_after_q(ordering, values, reverse=False)).order_by(*ordering)
+        qs = qs.filter(_after_q(ordering, values, reverse=False, fields=fields)).order_by(*ordering)
     elif (values := parse(before)) is not None:
         going_back = True
         flipped = tuple(k[1:] if k.startswith("-") else f"-{k}" for k in ordering)
-        qs = qs.filter(_after_q(ordering, values, reverse=True)).order_by(*flipped)
+        qs = qs.filter(_after_q(ordering, values, reverse=True, fields=fields)).order_by(*flipped)
     else:
         qs = qs.order_by(*ordering)
     rows = list(qs[: per_page + 1])
