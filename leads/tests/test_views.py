@@ -389,3 +389,29 @@ def test_nav_shows_leads_only_to_referral_roles(org_a, alice_client, bob_client)
     assert reverse("leads:lead_list") in alice_client.get(reverse("dashboard")).content.decode()
     assert reverse("leads:lead_list") not in bob_client.get(reverse("dashboard")).content.decode()
     assert reverse("leads:lead_list") not in client_for(sid).get(reverse("dashboard")).content.decode()
+
+
+def test_dashboard_counts_each_stage_and_caps_large_ones(profile_a, alice, alice_client, monkeypatch):
+    import datetime as dt
+
+    import time_machine
+
+    from leads import selectors
+
+    t0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    leads = [make_inquiry(profile_a.org) for _ in range(5)]
+    Lead.objects.filter(pk__in=[lead.pk for lead in leads[:2]]).update(received_at=t0)
+    Lead.objects.filter(pk=leads[2].pk).update(received_at=t0 + dt.timedelta(seconds=1))
+    Lead.objects.filter(pk__in=[lead.pk for lead in leads[3:]]).update(received_at=t0 + dt.timedelta(days=1))
+    services.lead_accept(lead=leads[4], actor=alice, **DEAL)
+    # 12 days after t0 the first two leads expire within 2 days; the third a second later.
+    with time_machine.travel(t0 + dt.timedelta(days=12), tick=False):
+        counts = selectors.lead_dashboard_counts(org=profile_a.org)
+        assert (counts["received"], counts["expiring"], counts["accepted"]) == (4, 2, 1)
+        assert counts["has_profile"] and not any(counts[f"{n}_more"] for n in ("received", "expiring", "accepted"))
+
+        monkeypatch.setattr(selectors, "DASHBOARD_COUNT_CAP", 3)
+        counts = selectors.lead_dashboard_counts(org=profile_a.org)
+        assert (counts["received"], counts["received_more"]) == (3, True)
+        assert (counts["expiring"], counts["expiring_more"]) == (2, False)
+        assert '<div class="stat">3+</div>' in alice_client.get(reverse("dashboard")).content.decode()
