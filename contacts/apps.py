@@ -5,6 +5,23 @@ from django.utils.translation import gettext_lazy as _
 class ContactsConfig(AppConfig):
     name = "contacts"
     verbose_name = _("Call-center contacts")
+    audit_labels = {
+        "contact_reason.created": _("Contact reason added"),
+        "contact_reason.updated": _("Contact reason changed"),
+        "contact_reason.retired": _("Contact reason retired"),
+        "contact_reason.reactivated": _("Contact reason reactivated"),
+        "contact_reason.imported": _("Contact reasons imported"),
+        "caller.registered": _("Caller registered"),
+        "contact.logged": _("Contact logged"),
+        "contact.corrected": _("Contact corrected"),
+        "contact.closed": _("Contact closed"),
+    }
+    audit_detail_labels = {
+        "contact_reason.imported:created": _("Added"),
+        "contact_reason.imported:updated": _("Changed"),
+        "contact_reason.imported:unchanged": _("Unchanged"),
+        "contact.corrected:comment": _("Comment"),
+    }
     default_auto_field = "django.db.models.BigAutoField"
 
     # Supervisors maintain the taxonomy in the admin. Contacts and callers hold customers'

@@ -5,6 +5,22 @@ from django.utils.translation import gettext_lazy as _
 class LeadsConfig(AppConfig):
     name = "leads"
     verbose_name = _("Referral leads")
+    audit_labels = {
+        "lead_profile.created": _("Business profile created"),
+        "lead_profile.saved": _("Business profile saved"),
+        "lead_profile.published": _("Business profile published in the directory"),
+        "lead_profile.unpublished": _("Business profile removed from the directory"),
+        "lead.received": _("Lead received"),
+        "lead.accepted": _("Lead accepted"),
+        "lead.declined": _("Lead declined"),
+        "lead.edited": _("Deal details edited"),
+        "lead.contact_added": _("Colleague added to the deal"),
+        "lead.won": _("Deal won"),
+        "lead.lost": _("Deal lost"),
+        "lead.expired": _("Lead expired without an answer"),
+    }
+    audit_detail_labels = {"colleague": _("Colleague")}
+    audit_detail_fields = {"lead.declined:reason": "decline_reason", "lead.accepted:value": "deal_value"}
     default_auto_field = "django.db.models.BigAutoField"
     # Leads hold customers' contact details: programme staff get only the profile and
     # directory side in the admin.

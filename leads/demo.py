@@ -199,7 +199,7 @@ def _demo_lead(*, org, location, lead_type, status, received_at, direct, company
     if status in (Lead.Status.WON, Lead.Status.LOST):
         lead.closed_at = responded + dt.timedelta(days=1)
         lead.outcome_notes = "Signed after the pilot." if status == Lead.Status.WON else "Customer chose to wait."
-        entries.append((f"lead.{status}", lead.closed_at, actor, {}))
+        entries.append(("lead.won" if status == Lead.Status.WON else "lead.lost", lead.closed_at, actor, {}))
     if status == Lead.Status.DECLINED:
         lead.responded_at = lead.closed_at = responded
         lead.decline_reason = Lead.DeclineReason.NO_CAPACITY

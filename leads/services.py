@@ -473,7 +473,7 @@ def _close(lead: Lead, actor: User, status: str, notes: str, refusal: str) -> Le
         lead.outcome_notes = (notes or "").strip()
         lead.closed_at = timezone.now()
         lead.save(update_fields=["status", "outcome_notes", "closed_at"])
-        audit_log(actor=actor, action=f"lead.{status}", obj=lead)
+        audit_log(actor=actor, action="lead.won" if status == Lead.Status.WON else "lead.lost", obj=lead)
     return lead
 
 

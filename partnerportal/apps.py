@@ -5,6 +5,24 @@ from django.utils.translation import gettext_lazy as _
 class PartnerPortalConfig(AppConfig):
     name = "partnerportal"
     verbose_name = _("Partner portal")
+    # What the audit log's actions and details say to a reader (see registry.audit_actions).
+    audit_labels = {
+        "invitation.created": _("Invitation sent"),
+        "invitation.accepted": _("Invitation accepted"),
+        "invitation.revoked": _("Invitation revoked"),
+        "membership.roles_changed": _("Roles changed"),
+        "membership.activated": _("Member reactivated"),
+        "membership.deactivated": _("Member deactivated"),
+        "organisation.settings_changed": _("Organisation settings changed"),
+        "location.saved": _("Location saved"),
+    }
+    audit_detail_labels = {
+        "roles": _("Roles"),
+        "user": _("Member"),
+        "membership.roles_changed:before": _("Before"),
+        "membership.roles_changed:after": _("After"),
+    }
+    audit_detail_fields = {"membership.roles_changed:before": "roles", "membership.roles_changed:after": "roles"}
 
     def ready(self):
         from django.conf.locale import LANG_INFO

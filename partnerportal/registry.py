@@ -70,3 +70,51 @@ def dashboard_panels_for(request) -> list[Panel]:
         if getter:
             panels.extend(getter(request) or [])
     return sorted(panels, key=lambda p: p.order)
+
+
+# --- Audit vocabulary ----------------------------------------------------------------------------
+#
+# Each AppConfig may name the audit actions it records, so history pages read as sentences:
+#   audit_labels = {"lead.accepted": _("Lead accepted"), ...}
+# and, where a detail's key is not a field of the audited object, how to show it:
+#   audit_detail_labels = {"colleague": _("Colleague"), "lead.declined:reason": ...}
+#   audit_detail_fields = {"lead.declined:reason": "decline_reason", "kind": "support.requestmessage.kind"}
+# A key "action:key" applies to one action only; a plain key to every action of that app (and,
+# when registered by the core, to every action). A detail field is the name of a field of the
+# audited object, or "app_label.model.field"; its verbose name and choices name the detail.
+
+
+@dataclass(frozen=True)
+class AuditAction:
+    label: str
+    detail_labels: dict
+    detail_fields: dict
+
+
+def _collect_audit_actions() -> dict[str, AuditAction]:
+    core = apps.get_app_config("partnerportal")
+    core_labels = getattr(core, "audit_detail_labels", {})
+    core_fields = getattr(core, "audit_detail_fields", {})
+    actions: dict[str, AuditAction] = {}
+    for config in apps.get_app_configs():
+        labels = getattr(config, "audit_labels", None)
+        if not labels:
+            continue
+        detail_labels = {**core_labels, **getattr(config, "audit_detail_labels", {})}
+        detail_fields = {**core_fields, **getattr(config, "audit_detail_fields", {})}
+        for action, label in labels.items():
+            if action in actions:
+                raise ValueError(f"The audit action {action} is registered twice.")
+            actions[action] = AuditAction(label, detail_labels, detail_fields)
+    return actions
+
+
+_audit_actions: dict[str, AuditAction] | None = None
+
+
+def audit_actions() -> dict[str, AuditAction]:
+    """Every registered audit action by its code, collected once."""
+    global _audit_actions
+    if _audit_actions is None:
+        _audit_actions = _collect_audit_actions()
+    return _audit_actions

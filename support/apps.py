@@ -5,6 +5,49 @@ from django.utils.translation import gettext_lazy as _
 class SupportConfig(AppConfig):
     name = "support"
     verbose_name = _("CSP support and billing")
+    audit_labels = {
+        "support.customer_created": _("Customer added"),
+        "support.customer_changed": _("Customer details changed"),
+        "support.contact_created": _("Customer contact added"),
+        "support.contact_link_renewed": _("Personal link renewed"),
+        "support.contact_link_revoked": _("Personal link revoked"),
+        "support.subscription_created": _("Subscription added"),
+        "support.subscription_changed": _("Subscription changed"),
+        "support.profile_saved": _("Support terms saved"),
+        "support.request_created": _("Support request opened"),
+        "support.request_status": _("Status changed"),
+        "support.request_assigned": _("Assignee changed"),
+        "support.request_replied": _("Reply sent to the customer"),
+        "support.request_note": _("Note added"),
+        "support.request_customer_message": _("Message from the customer"),
+        "support.request_rated": _("Customer rated the support"),
+        "support.incident_created": _("Service health incident recorded"),
+        "support.incident_changed": _("Service health incident updated"),
+        "support.health_checked": _("Service health checked"),
+        "support.escalated": _("Escalated"),
+        "support.escalation_changed": _("Escalation updated"),
+        "support.collections_policy_saved": _("Collections policy saved"),
+        "support.invoice_created": _("Invoice created"),
+        "support.invoice_overdue": _("Invoice overdue"),
+        "support.subscriptions_suspended": _("Subscriptions suspended for non-payment"),
+        "support.subscriptions_reinstated": _("Subscriptions reinstated"),
+        "support.payment_recorded": _("Payment recorded"),
+        "support.invoice_disputed": _("Invoice disputed"),
+        "support.invoice_dispute_resolved": _("Invoice dispute resolved"),
+    }
+    audit_detail_labels = {
+        "subscriptions": _("Subscriptions"),
+        "support.request_rated:score": _("Rating"),
+        "support.request_note:kind": "",
+        "by_customer": _("Opened by the customer"),
+        "by_provider": _("By the indirect provider"),
+    }
+    audit_detail_fields = {
+        "support.request_note:kind": "support.requestmessage.kind",
+        "support.collections_policy_saved:before": "reminder_days_before",
+        "support.collections_policy_saved:after": "reminder_days_after",
+        "due": "due_date",
+    }
     default_auto_field = "django.db.models.BigAutoField"
     # Incidents and escalation counts hold no customer contact details; customers,
     # requests and invoices do and stay superuser-only in the admin.

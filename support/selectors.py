@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import CharField, Count, F, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from partnerportal.models import Organisation
+from partnerportal.audit import object_type_of
+from partnerportal.models import AuditEntry, Organisation
 
 from .models import (
     CollectionEvent,
@@ -191,4 +193,18 @@ def overdue_counts(*, org: Organisation) -> dict:
             "id",
             filter=Q(status=Invoice.Status.OPEN, due_date__lte=timezone.localdate() + dt.timedelta(days=7)),
         ),
+    )
+
+
+def request_history(req: SupportRequest) -> QuerySet[AuditEntry]:
+    """The request's audit entries with those of its escalations (logged against the
+    escalation), oldest first, with their actors: one query."""
+    escalations = Escalation.objects.filter(request_id=req.pk).annotate(key=Cast("pk", CharField())).values("key")
+    return (
+        AuditEntry.objects.filter(
+            Q(object_type=object_type_of(req), object_id=str(req.pk))
+            | Q(object_type=Escalation._meta.label_lower, object_id__in=escalations)
+        )
+        .select_related("actor")
+        .order_by("created_at", "id")
     )

@@ -183,7 +183,7 @@ def request_detail(request, pk):
             "incidents": list(selectors.active_incidents(service=req.service)),
             "escalations": list(req.escalations.select_related("escalated_by", "provider_org")),
             "agents": [m.user for m in Membership.objects.filter(org=req.org, is_active=True).select_related("user")],
-            "history": audit_history(req),
+            "history": selectors.request_history(req),
         },
     )
 

@@ -6,6 +6,8 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from partnerportal.audit import describe
+
 register = template.Library()
 SELECTED = mark_safe(" selected")  # noqa: S308 - a constant attribute
 
@@ -36,3 +38,9 @@ def _language_names(languages: tuple) -> dict:
 def language_name(code: str) -> str:
     """A language's own name as the portal lists it (settings.LANGUAGES); the code if unknown."""
     return _language_names(tuple(settings.LANGUAGES)).get(code, code)
+
+
+@register.filter
+def audit_line(entry):
+    """An audit entry as a sentence and readable details (partnerportal.audit.describe)."""
+    return describe(entry)
