@@ -18,6 +18,15 @@ from partnerportal.models import User
 
 pytestmark = pytest.mark.browser
 
+# The options of a select whose text is wider than the room the closed select leaves for it.
+OPTIONS_CUT_OFF = """select => {
+    const style = getComputedStyle(select);
+    const ctx = document.createElement("canvas").getContext("2d");
+    ctx.font = style.font;
+    const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return [...select.options].map(o => o.text).filter(text => ctx.measureText(text).width > room);
+}"""
+
 
 @pytest.fixture
 def taxonomy(transactional_db):
@@ -35,6 +44,10 @@ def test_agent_logs_a_closed_complaint_with_the_keyboard_only(taxonomy, agent, b
     expect(page).to_have_url(re.compile(r"/contacts/$"))
     search = page.get_by_role("combobox", name="Search all reasons")
     expect(search).to_be_focused()  # the agent starts typing at once
+    # At 1280 pixels every option of the short selects shows whole, e.g. "Not referred or transferred".
+    for name in ("interaction_type", "referred_team", "referred_org"):
+        cut = page.locator(f"select[name={name}]").evaluate(OPTIONS_CUT_OFF)
+        assert not cut, f"{name} cuts off {cut}"
 
     # Part of the name, then the arrow keys to the complaint, then Enter.
     page.keyboard.type("compl")
