@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -407,7 +407,9 @@ def questions_for_org(*, org: Organisation, include_retired: bool = True):
 
 
 def contacts_for_org(*, org: Organisation, search: str = ""):
-    qs = Contact.objects.filter(org=org)
+    """The organisation's contacts, each marked `invited` once it has had an invitation
+    (the planner counts only the others as ready to invite)."""
+    qs = Contact.objects.filter(org=org).annotate(invited=Exists(Invitation.objects.filter(contact=OuterRef("pk"))))
     if search:
         qs = qs.filter(
             Q(email__icontains=search)

@@ -68,8 +68,15 @@ def test_charlie_cannot_see_alices_contacts(charlie_client, contact):
 
 
 def test_send_invitations_view(alice_client, contact):
+    page = alice_client.get("/csat/invite/").content.decode()
+    assert "Invite 1 contact" in page and "Can be invited" in page and "has been invited" not in page
     alice_client.post("/csat/invite/send/")
     assert Invitation.objects.get().contact == contact
+    # Nobody is left to invite: a sentence pointing to the upload, not a disabled "Invite 0" button.
+    page = alice_client.get("/csat/invite/").content.decode()
+    assert "Invite 0" not in page and "/csat/invite/send/" not in page
+    assert "Everyone who agreed to the survey has been invited." in page and 'href="#upload-contacts"' in page
+    assert "Invited" in page and "Can be invited" not in page
 
 
 def test_question_create_with_translations_and_choices(alice_client, org_a):
