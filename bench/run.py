@@ -705,11 +705,10 @@ def main() -> int:
         ctx["build_total_seconds"] = round(time.perf_counter() - started, 1)
         state_file.write_text(json.dumps(ctx))
         log(f"Data set built in {ctx['build_total_seconds']} s.")
-    from django.conf import settings
 
-    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
-        log("Collecting static files ...")
-        call_command("collectstatic", interactive=False, verbosity=0)
+    # Every run: a static file added since the last run must be in the manifest, or pages fail.
+    log("Collecting static files ...")
+    call_command("collectstatic", interactive=False, verbosity=0)
 
     from django.test.utils import setup_test_environment
 
