@@ -550,7 +550,7 @@ def leads_expire(*, now: dt.datetime | None = None, batch_size: int = EXPIRE_BAT
                 ),
                 batch_size=2000,
             )
-            mail_queue_many(filter(None, (_expired_message(lead) for lead in leads)))
+            mail_queue_many(filter(None, (_expired_message(lead) for lead in leads)), defer=True)
             profile_refresh_responsiveness(org_ids={lead.org_id for lead in leads}, now=now)
             total += len(ids)
         if len(ids) < batch_size:
@@ -559,7 +559,9 @@ def leads_expire(*, now: dt.datetime | None = None, batch_size: int = EXPIRE_BAT
 
 
 def _expired_message(lead: Lead) -> dict | None:
-    """The customer of an inquiry, or the staff member who sent a qualified lead."""
+    """The customer of an inquiry, or the staff member who sent a qualified lead. The context
+    holds only model instances and strings, so the mail is rendered by the worker that sends
+    it (see `mail_queue_many(defer=True)`)."""
     if lead.is_inquiry:
         to, language, template = lead.contact_email, lead.customer_language, "leads/email/expired_customer"
     elif lead.sender_id and lead.sender.is_active:

@@ -13,18 +13,21 @@ other mail is sent exactly once.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import math
 import smtplib
 import socket
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models import F, Q
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
@@ -95,12 +98,18 @@ def mail_queue(
     return mail
 
 
-def mail_queue_many(messages: Iterable[dict], *, batch_size: int = 1000) -> list[OutgoingMail]:
+def mail_queue_many(messages: Iterable[dict], *, defer: bool = False, batch_size: int = 1000) -> list[OutgoingMail]:
     """Queue many messages at once, e.g. from a periodic job. Each message is a dict of
     `mail_queue`'s keyword arguments and is rendered exactly as that would render it, but each
     template is looked up once, messages are rendered grouped by language, the rows are
     inserted in batches, and sending is handed to the broker after commit a batch of ids per
-    task rather than one task per mail."""
+    task rather than one task per mail.
+
+    With `defer=True` a message is not rendered here: its template and context are stored on
+    the row (model instances as references, see `context_serialise`) and the worker that sends
+    it renders it, the same way, in the recipient's language. A job that queues thousands of
+    mails then spends no time rendering them. A message whose context holds anything else
+    (a datetime, a Decimal, a lazy string...) is rendered here as usual."""
     messages = list(messages)
     templates: dict[str, tuple] = {}
 
@@ -135,9 +144,33 @@ def mail_queue_many(messages: Iterable[dict], *, batch_size: int = 1000) -> list
         messages[i] = {**m, "to": to, "language": language}
         by_language[language].append(i)
     rows: list[OutgoingMail | None] = [None] * len(messages)
+    if defer:
+        for i, m in enumerate(messages):
+            try:
+                context = context_serialise(m.get("context") or {})
+            except NotSerialisable:
+                continue  # rendered below, as without defer
+            rows[i] = OutgoingMail(
+                org=m.get("org"),
+                kind=m.get("kind") or m["template"].rsplit("/", 1)[-1],
+                to=m["to"],
+                language=m["language"],
+                subject="",
+                body_text="",
+                body_html="",
+                template=m["template"],
+                context=context,
+                related=m.get("related", ""),
+                headers={k: _clean_header(v) for k, v in (m.get("headers") or {}).items()},
+            )
+            if i in invalid:
+                rows[i].status = OutgoingMail.Status.FAILED
+                rows[i].last_error = "Invalid recipient address."
     for language, indexes in by_language.items():
         with translation.override(language):
             for i in indexes:
+                if rows[i] is not None:
+                    continue
                 m = messages[i]
                 org = m.get("org")
                 subject_t, text_t, html_t = parts(m["template"])
@@ -169,6 +202,78 @@ def mail_queue_many(messages: Iterable[dict], *, batch_size: int = 1000) -> list
     if ids:
         transaction.on_commit(lambda: mail_enqueue(ids))
     return created
+
+
+class NotSerialisable(Exception):
+    """A context value that cannot be stored on the row and rebuilt identically later."""
+
+
+_MODEL_KEY = "__model__"
+_DATE_KEY = "__date__"
+
+
+def context_serialise(value):
+    """A template context as JSON: None, str, int, float and bool as they are, lists and
+    dicts of those, a saved model instance as {"__model__": "app.model", "pk": pk} and a
+    date (not a datetime) as {"__date__": "YYYY-MM-DD"}. Anything else raises NotSerialisable,
+    because it would not render the same after a round trip (a Decimal, a datetime's time
+    zone, a lazy or safe string)."""
+    kind = type(value)
+    if value is None or kind in (str, int, bool):
+        return value
+    if kind is float:
+        if not math.isfinite(value):
+            raise NotSerialisable(value)
+        return value
+    if kind is dt.date:
+        return {_DATE_KEY: value.isoformat()}
+    if kind in (list, tuple):
+        return [context_serialise(v) for v in value]
+    if kind is dict:
+        if _MODEL_KEY in value or _DATE_KEY in value or not all(type(k) is str for k in value):
+            raise NotSerialisable(value)
+        return {k: context_serialise(v) for k, v in value.items()}
+    if isinstance(value, models.Model) and not value._meta.abstract:
+        pk = value.pk
+        if type(pk) not in (int, str) or value._state.adding:
+            raise NotSerialisable(value)
+        return {_MODEL_KEY: value._meta.label_lower, "pk": pk}
+    raise NotSerialisable(value)
+
+
+def context_load(value):
+    """The inverse of `context_serialise`: references become the objects as they are now
+    (one query each); a deleted one raises ObjectDoesNotExist."""
+    if isinstance(value, list):
+        return [context_load(v) for v in value]
+    if isinstance(value, dict):
+        if _MODEL_KEY in value:
+            model = apps.get_model(value[_MODEL_KEY])
+            try:
+                return model._base_manager.get(pk=value["pk"])
+            except model.DoesNotExist:
+                raise model.DoesNotExist(f"{value[_MODEL_KEY]} {value['pk']} no longer exists.") from None
+        if _DATE_KEY in value:
+            return dt.date.fromisoformat(value[_DATE_KEY])
+        return {k: context_load(v) for k, v in value.items()}
+    return value
+
+
+def _render_deferred(mail: OutgoingMail) -> None:
+    """Render a mail queued with defer=True, exactly as `mail_queue` would have rendered it,
+    and store the result on the row."""
+    context = context_load(mail.context or {})
+    ctx = {"site_url": settings.SITE_URL, "org": mail.org, "portal_name": settings.PORTAL_NAME, **context}
+    with translation.override(mail.language):
+        mail.subject = _clean_header(_render_plain(f"{mail.template}_subject.txt", ctx))[:300]
+        mail.body_text = _render_plain(f"{mail.template}.txt", ctx)
+        try:
+            mail.body_html = render_to_string(f"{mail.template}.html", ctx)
+        except TemplateDoesNotExist:  # the HTML part is optional
+            mail.body_html = ""
+    OutgoingMail.objects.filter(pk=mail.pk).update(
+        subject=mail.subject, body_text=mail.body_text, body_html=mail.body_html
+    )
 
 
 def _render_plain(name: str, ctx: dict) -> str:
@@ -248,6 +353,10 @@ def mail_send(*, mail_id: int) -> str:
     mail = mail_claim(mail_id=mail_id)
     if mail is None:
         return "skipped"
+    if mail.template and not mail.subject and not mail.body_text:
+        outcome = _render_claimed(mail)
+        if outcome:
+            return outcome
     message = EmailMultiAlternatives(
         subject=mail.subject,
         body=mail.body_text,
@@ -276,6 +385,32 @@ def mail_send(*, mail_id: int) -> str:
         status=OutgoingMail.Status.SENT, sent_at=timezone.now(), last_error=""
     )
     return "sent"
+
+
+def _render_claimed(mail: OutgoingMail) -> str | None:
+    """Render a deferred mail before sending it. None when it is ready to send; otherwise what
+    happened: the database failing is retried like a server deferring the mail, while a
+    deleted object or a broken template fails the row (and tells the business object)."""
+    try:
+        _render_deferred(mail)
+    except DatabaseError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        if mail.attempts < settings.MAIL_MAX_ATTEMPTS:
+            OutgoingMail.objects.filter(pk=mail.pk, status=OutgoingMail.Status.SENDING).update(
+                status=OutgoingMail.Status.QUEUED, last_error=error
+            )
+            logger.warning("Mail %s deferred, not rendered: %s", mail.pk, error)
+            return "retry"
+    except ObjectDoesNotExist as exc:
+        error = f"Not rendered: {exc}"[:2000]
+    except Exception as exc:  # noqa: BLE001 - a template error fails this mail, not the worker
+        error = f"Not rendered: {type(exc).__name__}: {exc}"[:2000]
+    else:
+        return None
+    OutgoingMail.objects.filter(pk=mail.pk).update(status=OutgoingMail.Status.FAILED, last_error=error)
+    logger.error("Mail %s failed: %s", mail.pk, error)
+    notify_delivery_failure(mail)
+    return "failed"
 
 
 # Apps that want to hear of a failed delivery register a handler for their `related` prefix,

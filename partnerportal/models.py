@@ -362,6 +362,11 @@ class OutgoingMail(models.Model):
     # Lets the business object learn of a bounce or failure (e.g. "csat.Invitation:42").
     related = models.CharField(max_length=80, blank=True, db_index=True)
     headers = models.JSONField(default=dict, blank=True)
+    # Mail queued in bulk without rendering (see mail.mail_queue_many(defer=True)): the
+    # template and its context (model instances as {"__model__": label, "pk": pk}); the
+    # subject and bodies are rendered by the worker that sends it.
+    template = models.CharField(max_length=200, blank=True)
+    context = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("outgoing mail")

@@ -966,7 +966,9 @@ def _bulk_audit(invoice_ids: list[int], action: str) -> None:
 
 def _bulk_invoice_mail(invoice_ids: list[int], template: str, today: dt.date) -> None:
     """One e-mail per invoice in the customer's language, queued in bulk (see
-    `mail_queue_many`); sending is enqueued after commit, like every other portal e-mail."""
+    `mail_queue_many`); sending is enqueued after commit, like every other portal e-mail. The
+    context holds only model instances and dates, so the worker that sends each mail renders
+    it (defer=True); a default policy the organisation never saved is not part of it."""
     from partnerportal.mail import mail_queue_many
 
     if not invoice_ids:
@@ -992,7 +994,7 @@ def _bulk_invoice_mail(invoice_ids: list[int], template: str, today: dt.date) ->
                         "invoice": inv,
                         "customer": inv.customer,
                         "partner": inv.org,
-                        "policy": policy,
+                        "policy": policy if policy.pk else None,
                         "suspension_day": suspension_day,
                         "today": today,
                     },
@@ -1002,7 +1004,7 @@ def _bulk_invoice_mail(invoice_ids: list[int], template: str, today: dt.date) ->
                     "related": f"support.invoice:{inv.pk}",
                 }
             )
-        mail_queue_many(messages)
+        mail_queue_many(messages, defer=True)
 
 
 def contact_mark_bounced(*, object_id, mail) -> None:

@@ -251,3 +251,123 @@ def test_a_batch_sends_each_mail_once_even_if_delivered_twice():
     assert tasks.send_mail_batch.run(ids) == {"sent": 3}
     assert tasks.send_mail_batch.run(ids) == {"skipped": 3}
     assert len(django_mail.outbox) == 3
+
+
+# --- Deferred rendering: bulk jobs queue the template, the sending worker renders it ---------
+
+
+def _real_invitations(org, inviter, count, **extra):
+    from partnerportal.models import Invitation
+
+    invitation = Invitation.objects.create(
+        org=org, email="new@example.com", token_hash="f" * 64, expires_at="2030-01-01T00:00Z"
+    )
+    messages = _invitations(org, inviter, count)
+    for m in messages:
+        m["context"] = {"invitation": invitation, "inviter": inviter, "accept_url": "http://x/join/t/", **extra}
+    return invitation, messages
+
+
+def _queue_many(messages, **kw):
+    with mock.patch("partnerportal.mail._enqueue"), mock.patch("partnerportal.mail._enqueue_batch"):
+        with transaction.atomic():
+            return mail_queue_many(messages, **kw)
+
+
+@pytest.mark.django_db
+def test_a_deferred_mail_is_sent_as_a_mail_rendered_at_once_would_read(alice, org_a):
+    alice.full_name = "Siobhán O'Brien & Co"
+    alice.save()
+    _invitation, messages = _real_invitations(org_a, alice, 3)
+    deferred = _queue_many(messages, defer=True)
+    at_once = _queue_many(messages)
+    for row in deferred:
+        row.refresh_from_db()
+        assert (row.subject, row.body_text, row.status) == ("", "", "queued")
+        assert row.template == "partnerportal/email/invitation"
+        assert row.context["invitation"] == {"__model__": "partnerportal.invitation", "pk": _invitation.pk}
+    assert [mail_send(mail_id=m.pk) for m in deferred] == ["sent"] * 3
+    for row, one in zip(deferred, at_once, strict=True):
+        row.refresh_from_db()
+        assert (row.subject, row.body_text, row.body_html, row.language, row.kind) == (
+            one.subject,
+            one.body_text,
+            one.body_html,
+            one.language,
+            one.kind,
+        )
+    # What the recipients got: each in their own language, the name not HTML-escaped.
+    sent = django_mail.outbox
+    assert [m.subject for m in sent] == [m.subject for m in at_once]
+    assert sent[0].subject == "Einladung zu Alice Partners im Partner Portal" != sent[1].subject
+    assert "Siobhán O'Brien & Co" in sent[2].body and [m.body for m in sent] == [m.body_text for m in at_once]
+
+
+@pytest.mark.django_db
+def test_a_deferred_mail_whose_object_was_deleted_fails_and_its_sender_hears_of_it(alice, org_a):
+    invitation, messages = _real_invitations(org_a, alice, 1)
+    [row] = _queue_many(messages, defer=True)
+    invitation_id = invitation.pk
+    invitation.delete()
+    handler = mock.Mock()
+    with mock.patch.dict("partnerportal.mail.FAILURE_HANDLERS", {"test": handler}):
+        assert mail_send(mail_id=row.pk) == "failed"
+        assert mail_send(mail_id=row.pk) == "skipped"  # failed for good, not tried again
+    row.refresh_from_db()
+    assert row.status == OutgoingMail.Status.FAILED
+    assert f"partnerportal.invitation {invitation_id} no longer exists" in row.last_error
+    handler.assert_called_once()
+    assert handler.call_args.kwargs["object_id"] == "0"
+    assert not django_mail.outbox
+
+
+@pytest.mark.django_db
+def test_a_deferred_mail_whose_template_fails_is_marked_failed(alice, org_a):
+    _invitation, messages = _real_invitations(org_a, alice, 1)
+    messages[0]["template"] = "partnerportal/email/no_such_mail"
+    [row] = _queue_many(messages, defer=True)
+    assert mail_send(mail_id=row.pk) == "failed"
+    row.refresh_from_db()
+    assert row.status == OutgoingMail.Status.FAILED and "TemplateDoesNotExist" in row.last_error
+    assert not django_mail.outbox
+
+
+@pytest.mark.django_db
+def test_a_context_that_cannot_be_stored_is_rendered_at_once(alice, org_a):
+    from decimal import Decimal
+
+    _invitation, messages = _real_invitations(org_a, alice, 2)
+    messages[1]["context"] = {**messages[1]["context"], "amount": Decimal("1.50")}
+    stored, rendered = _queue_many(messages, defer=True)
+    assert stored.template and not stored.subject
+    assert not rendered.template and rendered.context is None
+    assert rendered.subject == "パートナーポータルの Alice Partners に招待されました"  # Japanese
+    assert rendered.status == OutgoingMail.Status.QUEUED
+    assert [mail_send(mail_id=m.pk) for m in (stored, rendered)] == ["sent", "sent"]
+
+
+@pytest.mark.django_db
+def test_a_bad_address_in_a_deferred_bulk_is_recorded_as_failed(alice, org_a, django_capture_on_commit_callbacks):
+    _invitation, messages = _real_invitations(org_a, alice, 2)
+    messages[0]["to"] = "not an address"
+    with mock.patch("partnerportal.mail._enqueue") as enqueue:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            bad, good = mail_queue_many(messages, defer=True)
+    enqueue.assert_called_once_with(good.pk)
+    bad.refresh_from_db()
+    assert bad.status == OutgoingMail.Status.FAILED and bad.last_error == "Invalid recipient address."
+
+
+@pytest.mark.django_db
+def test_the_outbox_shows_a_mail_not_yet_rendered(alice, org_a):
+    from conftest import client_for
+    from partnerportal.models import User
+
+    _invitation, messages = _real_invitations(org_a, alice, 1)
+    messages[0]["kind"] = "invitation_bulk"
+    [row] = _queue_many(messages, defer=True)
+    operator = User.objects.create_superuser(email="root@vendor.example", password="x-long-password-1")
+    client = client_for(operator)
+    assert "invitation_bulk" in client.get("/outbox/").content.decode()
+    detail = client.get(f"/outbox/{row.pk}/").content.decode()
+    assert "invitation_bulk" in detail and "partnerportal/email/invitation" in detail

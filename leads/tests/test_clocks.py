@@ -2,6 +2,7 @@
 
 import datetime as dt
 import threading
+from unittest import mock
 
 import pytest
 import time_machine
@@ -66,6 +67,51 @@ def test_expiry_tells_the_staff_member_who_sent_a_qualified_lead(profile_a, prog
         services.leads_expire()
     mail = OutgoingMail.objects.get(kind="lead_expired")
     assert mail.to == programme_staff.email and mail.language == "ja"
+
+
+def _as_rendered_at_once(mail, lead, recipient):
+    """The mail `mail_queue` writes for the same template, context and language."""
+    from partnerportal.mail import mail_queue
+
+    with mock.patch("partnerportal.mail._enqueue"):
+        return mail_queue(
+            to=mail.to,
+            template=mail.template,
+            context={"lead": lead, "recipient": recipient, "directory_url": services._directory_url()},
+            language=mail.language,
+            org=lead.org,
+        )
+
+
+@pytest.mark.parametrize("who", ["customer", "sender"])
+def test_the_expiry_mail_is_rendered_when_sent_in_the_recipients_language(profile_a, programme_staff, who):
+    from django.core import mail as django_mail
+
+    from partnerportal.mail import mail_send
+
+    programme_staff.language = "ja"
+    programme_staff.save()
+    if who == "customer":
+        lead = _received_at(make_inquiry(profile_a.org, customer_language="tr"), T0)
+    else:
+        lead = _received_at(make_qualified(profile_a.org, programme_staff), T0)
+    with time_machine.travel(T0 + dt.timedelta(days=15), tick=False):
+        services.leads_expire()
+    mail = OutgoingMail.objects.get(kind="lead_expired")
+    # The job stores what to write; the worker that sends it writes it.
+    assert mail.template == f"leads/email/expired_{who}" and mail.body_text == ""
+    assert mail_send(mail_id=mail.pk) == "sent"
+    mail.refresh_from_db()
+    lead.refresh_from_db()
+    expected = _as_rendered_at_once(mail, lead, lead.sender)
+    assert (mail.subject, mail.body_text) == (expected.subject, expected.body_text)
+    [sent] = django_mail.outbox
+    assert (sent.subject, sent.body) == (expected.subject, expected.body_text)
+    assert sent.to == [mail.to] and mail.language == ("tr" if who == "customer" else "ja")
+    if who == "customer":
+        assert services._directory_url() in sent.body and "Terry" in sent.body
+    else:
+        assert "Tailwind" in sent.subject
 
 
 def test_expire_job_is_idempotent_and_counts_as_slow_response(profile_a):

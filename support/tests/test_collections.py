@@ -220,3 +220,33 @@ def test_timeline_shows_what_happened_and_what_will(customer, policy):
         "done": False,
     } in items
     assert summary == "Reminder sent 3 May; suspension on 20 May unless paid"
+
+
+@pytest.mark.parametrize("with_policy", [True, False])
+def test_the_reminder_is_rendered_when_sent_and_reads_as_rendered_at_once(customer, request, with_policy):
+    from unittest import mock
+
+    from django.core import mail as django_mail
+
+    from partnerportal.mail import mail_queue, mail_send
+
+    if with_policy:
+        request.getfixturevalue("policy")  # suspends 10 days after due; else the default, 14
+    inv = make_invoice(customer, due=DUE)
+    assert run(DUE - dt.timedelta(days=7))["reminders_before"] == 1
+    mail = OutgoingMail.objects.get(kind="support.invoice_reminder_before")
+    assert mail.template == "support/email/invoice_reminder_before" and mail.body_text == ""
+    assert mail_send(mail_id=mail.pk) == "sent"
+    mail.refresh_from_db()
+    inv.refresh_from_db()
+
+    def rendered_at_once(suspension_day):
+        with mock.patch("partnerportal.mail._enqueue"):
+            context = {"invoice": inv, "customer": inv.customer, "partner": inv.org, "suspension_day": suspension_day}
+            return mail_queue(to=mail.to, template=mail.template, context=context, language="pl", org=inv.org)
+
+    expected = rendered_at_once(DUE + dt.timedelta(days=10 if with_policy else 14))
+    [sent] = django_mail.outbox
+    assert (sent.subject, sent.body) == (expected.subject, expected.body_text) == (mail.subject, mail.body_text)
+    assert mail.language == "pl" and inv.number in sent.subject
+    assert sent.body != rendered_at_once(None).body_text  # the suspension day is in it
