@@ -2,6 +2,7 @@ from functools import cache
 
 from django import template
 from django.conf import settings
+from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -44,3 +45,19 @@ def language_name(code: str) -> str:
 def audit_line(entry):
     """An audit entry as a sentence and readable details (partnerportal.audit.describe)."""
     return describe(entry)
+
+
+@cache
+def _pk_url_parts(name: str, prefix: str) -> tuple[str, str]:
+    sentinel = 9_876_543_210
+    url = reverse(name, args=[sentinel])
+    before, after = url.split(str(sentinel))
+    return before, after
+
+
+@register.filter
+def pk_url(pk, name: str) -> str:
+    """{{ obj.pk|pk_url:"app:view" }}: reverse() of a URL whose only argument is an integer pk,
+    resolved once per URL name instead of once per row of a list."""
+    before, after = _pk_url_parts(name, get_script_prefix())
+    return f"{before}{int(pk)}{after}"
