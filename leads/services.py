@@ -145,7 +145,8 @@ def profile_set_published(*, profile: BusinessProfile, published: bool, actor: U
 
 def profile_refresh_responsiveness(*, org_ids: Iterable[int], now: dt.datetime | None = None) -> None:
     """Recompute the median time to accept or decline (an expired lead counts as the whole
-    window: it was never answered) and the directory tier, in one statement."""
+    window: it was never answered) and the directory tier, in one statement; only organisations
+    with a business profile are computed."""
     org_ids = sorted(set(org_ids))
     if not org_ids:
         return
@@ -160,13 +161,14 @@ def profile_refresh_responsiveness(*, org_ids: Iterable[int], now: dt.datetime |
                                     WHEN s.med <= 604800 THEN 3
                                     ELSE 4 END
           FROM (
-            SELECT o.id AS org_id,
+            SELECT o.org_id,
                    (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY
                                extract(epoch FROM COALESCE(l.responded_at - l.received_at,
                                                            make_interval(secs => %(window)s)))))::int
                       FROM leads_lead l
-                     WHERE l.org_id = o.id AND l.status <> 'received' AND l.received_at >= %(since)s) AS med
-              FROM unnest(%(org_ids)s::bigint[]) AS o(id)
+                     WHERE l.org_id = o.org_id AND l.status <> 'received' AND l.received_at >= %(since)s) AS med
+              FROM leads_businessprofile o
+             WHERE o.org_id = ANY(%(org_ids)s::bigint[])
           ) s
          WHERE p.org_id = s.org_id
     """
