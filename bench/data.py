@@ -561,3 +561,106 @@ def make_due_invoices(count: int) -> int:
              ON c.i = g %% (SELECT count(*) FROM support_customer WHERE {SPREAD_CUSTOMERS})""",
         [count],
     )
+
+
+DIRECTORY_PREFIX = "BENCH-DIR-"
+DIRECTORY_PROFILES = 100_000
+# Words of the generated profiles. "cloud" is in every third description (the common search);
+# "quantum" in one profile of a thousand (the rare one).
+DIRECTORY_KEYWORDS = [
+    "licensing", "migration", "security", "backup", "teams", "sharepoint", "dynamics", "azure",
+    "devops", "identity", "compliance", "analytics", "training", "helpdesk", "networking", "voip",
+    "erp", "crm", "intune", "governance",
+]  # fmt: skip
+DIRECTORY_COUNTRIES = ["US", "DE", "PL", "FR", "JP", "BR", "GB", "IT", "ES", "NL", "IN", "CA"]
+
+
+def directory_profile_count() -> int:
+    return _scalar(
+        "SELECT count(*) FROM leads_businessprofile p JOIN partnerportal_organisation o ON o.id = p.org_id "
+        "WHERE o.partner_id LIKE %s",
+        [DIRECTORY_PREFIX + "%"],
+    )
+
+
+def make_directory_profiles(count: int) -> int:
+    """Published business profiles of directory-only organisations, with varied words,
+    industries, countries, company sizes and response tiers; the search vector is computed
+    in SQL the way leads.services._refresh_search_vector does (same configuration, weights
+    and English industry labels). Deletes the rows of an earlier run first."""
+    from django.utils import translation
+
+    from leads.models import BusinessProfile, CompanySize, Industry
+    from partnerportal.models import Organisation
+
+    mine = "SELECT id FROM partnerportal_organisation WHERE partner_id LIKE %s"
+    like = [DIRECTORY_PREFIX + "%"]
+    _sql(f"DELETE FROM leads_businessprofile_locations WHERE businessprofile_id IN "
+         f"(SELECT id FROM leads_businessprofile WHERE org_id IN ({mine}))", like)  # fmt: skip
+    _sql(f"DELETE FROM leads_businessprofile WHERE org_id IN ({mine})", like)
+    _sql("DELETE FROM partnerportal_organisation WHERE partner_id LIKE %s", like)
+    if count <= 0:
+        return 0
+    insert_select(
+        Organisation,
+        {
+            "name": "(ARRAY['Northwind','Contoso','Fabrikam','Tailspin','Litware','Adatum','Proseware','Wingtip'])"
+            "[1 + g % 8] || ' ' || (ARRAY['Solutions','IT','Systems','Consulting','Cloud Partners','Digital'])"
+            "[1 + (g / 8) % 6] || ' ' || g",
+            "partner_id": f"'{DIRECTORY_PREFIX}' || lpad(g::text, 7, '0')",
+            "membership_level": "(ARRAY['gold','silver','smb','none'])[1 + g % 4]",
+            "country": f"(ARRAY{DIRECTORY_COUNTRIES!r})[1 + g % {len(DIRECTORY_COUNTRIES)}]",
+        },
+        "FROM generate_series(1, %s) g",
+        [count],
+    )
+    industries = list(Industry.values)
+    sizes = list(CompanySize.values)
+    kw, nk = DIRECTORY_KEYWORDS, len(DIRECTORY_KEYWORDS)
+    rows = insert_select(
+        BusinessProfile,
+        {
+            "org_id": "o.id",
+            "description": "(ARRAY['We help ','Our team guides ','Certified engineers support ','We partner with '])"
+            "[1 + g % 4] || (ARRAY['small businesses','schools','hospitals','manufacturers','retailers',"
+            "'public agencies','banks'])[1 + g % 7] || ' with ' || (ARRAY['cloud migration','licence reviews',"
+            "'managed security','data platforms','modern workplace projects'])[1 + g % 5] || '. ' || "
+            "CASE WHEN g % 3 = 0 THEN 'Hybrid cloud and on-premises experience. ' ELSE '' END || "
+            "CASE WHEN g % 1000 = 7 THEN 'Research partner for quantum computing pilots. ' ELSE '' END || "
+            "'Offices since ' || (1990 + g % 34) || '.'",
+            "keywords": f"ARRAY[(ARRAY{kw!r})[1 + g % {nk}], (ARRAY{kw!r})[1 + (g / {nk} + 3) % {nk}]]",
+            "industries": f"ARRAY[(ARRAY{industries!r})[1 + g % {len(industries)}], "
+            f"(ARRAY{industries!r})[1 + (g / 3 + 5) % {len(industries)}]]",
+            "company_sizes": f"(ARRAY{sizes!r})[1 + g % 5 : 1 + g % 5 + (g / 5) % 3]",
+            "countries": f"ARRAY[(ARRAY{DIRECTORY_COUNTRIES!r})[1 + g % {len(DIRECTORY_COUNTRIES)}]]",
+            "website": "'https://partner' || g || '.example'",
+            "is_published": "true",
+            "published_at": "now() - (g % 900) * interval '1 day'",
+            "median_response_seconds": "CASE WHEN g % 5 = 4 THEN NULL ELSE 3600 * (1 + g % 300) END",
+            "response_tier": "CASE WHEN g % 5 = 4 THEN 9 WHEN 3600 * (1 + g % 300) <= 86400 THEN 1 "
+            "WHEN 3600 * (1 + g % 300) <= 259200 THEN 2 WHEN 3600 * (1 + g % 300) <= 604800 THEN 3 ELSE 4 END",
+        },
+        f"FROM (SELECT id, substr(partner_id, {len(DIRECTORY_PREFIX) + 1})::int AS g "
+        "FROM partnerportal_organisation WHERE partner_id LIKE %s) o",
+        like,
+    )
+    with translation.override("en"):
+        labels = [(value, str(label)) for value, label in Industry.choices]
+    # The vector of leads.services._refresh_search_vector: name and keywords A, industries (their
+    # English labels, in the order of the choices) B, description C; 'simple' configuration.
+    _sql(
+        """UPDATE leads_businessprofile p SET search_vector =
+               setweight(to_tsvector('simple'::regconfig, COALESCE(o.name, '')), 'A')
+            || setweight(to_tsvector('simple'::regconfig, COALESCE(array_to_string(p.keywords, ' '), '')), 'A')
+            || setweight(to_tsvector('simple'::regconfig, COALESCE((
+                   SELECT string_agg(l.label, ' ' ORDER BY l.n) FROM unnest(%s::text[], %s::text[])
+                          WITH ORDINALITY AS l(value, label, n)
+                    WHERE l.value = ANY(p.industries)), '')), 'B')
+            || setweight(to_tsvector('simple'::regconfig, COALESCE(p.description, '')), 'C')
+          FROM partnerportal_organisation o
+         WHERE o.id = p.org_id AND o.partner_id LIKE %s""",
+        [[v for v, _ in labels], [lbl for _, lbl in labels], *like],
+    )
+    _sql("ANALYZE partnerportal_organisation")
+    _sql("ANALYZE leads_businessprofile")
+    return rows

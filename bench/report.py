@@ -106,6 +106,26 @@ def markdown(r: dict) -> str:
             f"{rp['queries']} SQL queries.",
             "",
         ]
+    if r.get("search"):
+        lines += [
+            "## Search",
+            "",
+            "In-process (Django test client, no HTTP server), each query requested repeatedly. The public "
+            "solution-provider directory (full-text search on the GIN-indexed vector, ranked by "
+            "responsiveness; its per-client rate limit stays on, each request names its own client address) "
+            "searches the published business profiles; the agents' contact-reason type-ahead searches the "
+            "whole taxonomy. Target: milliseconds.",
+            "",
+            "| search | query | p50 ms | p95 ms | SQL queries | results | searched | target |",
+            "|---|---|---:|---:|---:|---:|---|---|",
+        ]
+        for kind, unit in (("directory", "profiles"), ("reasons", "reasons")):
+            for name, row in r["search"].get(kind, {}).get("cases", {}).items():
+                lines.append(
+                    f"| {name} | `{row['query']}` | {_n(row['p50_ms'])} | {_n(row['p95_ms'])} | {row['queries']} | "
+                    f"{row['results']} | {_n(row['searched'])} {unit} | milliseconds |"
+                )
+        lines.append("")
     if r.get("bulk"):
         b = r["bulk"]
         lines += [

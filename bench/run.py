@@ -483,6 +483,105 @@ def measure_results(ctx, repeats: int) -> dict:
     return result
 
 
+def _timed_get(client, path: str, repeats: int, client_addresses=None) -> dict:
+    """p50/p95 in ms and SQL queries of one GET, in-process. With `client_addresses`, each
+    request comes from its own address (the public pages' per-client limit stays on)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    addresses = iter(client_addresses or [])
+
+    def get():
+        extra = {}
+        if client_addresses:
+            address = next(addresses)
+            extra = {"REMOTE_ADDR": address, "HTTP_X_BENCH_CLIENT": address}
+        response = client.get(path, **extra)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+        return response
+
+    get()  # warm (templates, caches)
+    with CaptureQueriesContext(connection) as captured:
+        response = get()
+    queries = len(captured.captured_queries)  # read now: the next request clears the log
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        get()
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {
+        "p50_ms": round(times[len(times) // 2], 1),
+        "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1),
+        "queries": queries,
+        "response": response,
+    }
+
+
+def ensure_directory(ctx) -> dict:
+    """The directory's published profiles: (re)built when their number is not the one the
+    scale asks for, so the step can be added to a data set built without it."""
+    from bench import data
+
+    count = max(200, int(data.DIRECTORY_PROFILES * ctx["scale"]))
+    built = None
+    if data.directory_profile_count() != count:
+        log(f"  building {count:,} directory profiles ...")
+        started = time.perf_counter()
+        data.make_directory_profiles(count)
+        built = round(time.perf_counter() - started, 2)
+        log(f"    {built} s")
+    return {"profiles": count, "build_seconds": built}
+
+
+def measure_search(ctx, repeats: int, parts=("directory", "search")) -> dict:
+    """The public directory search and the agents' contact-reason type-ahead, in-process."""
+    import ipaddress
+
+    from django.urls import reverse
+
+    from contacts.models import ContactReason
+    from leads.models import BusinessProfile
+
+    out = {}
+    if "directory" in parts:
+        built = ensure_directory(ctx)
+        published = BusinessProfile.objects.filter(is_published=True, org__is_active=True).count()
+        path = reverse("leads:directory")
+        cases = {
+            "directory: common word (cloud)": "?q=cloud",
+            "directory: rare word (quantum)": "?q=quantum",
+            "directory: country + company size": "?country=DE&company_size=50-249",
+            "directory: no query (first page)": "",
+        }
+        first = int(ipaddress.ip_address("10.64.0.0"))
+        client = test_client_anon()
+        rows = []
+        for i, (name, query) in enumerate(cases.items()):
+            base = first + i * 65536  # a fresh address per request: none nears the per-client limit
+            addresses = [str(ipaddress.ip_address(base + k)) for k in range(repeats + 2)]
+            row = _timed_get(client, path + query, repeats, addresses)
+            response = row.pop("response")
+            row |= {"query": query or "(none)", "results": len(response.context["results"]), "searched": published}
+            rows.append((name, row))
+            log(f"  {name}: p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, {row['queries']} queries")
+        out["directory"] = {"profiles": published, "build_seconds": built["build_seconds"], "cases": dict(rows)}
+    if "search" in parts:
+        reasons = ContactReason.objects.count()
+        client = test_client("agent@bench.example")
+        path = reverse("contacts:reason_search")
+        rows = []
+        for prefix in ("l", "lo", "lost", "prod", "refund", "renewal st"):
+            row = _timed_get(client, f"{path}?q={prefix.replace(' ', '+')}", repeats)
+            response = row.pop("response")
+            row |= {"query": prefix, "results": len(response.json()["results"]), "searched": reasons}
+            rows.append((f"reason search: {prefix}", row))
+            log(f"  reason search {prefix!r}: p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, {row['queries']} queries")
+        out["reasons"] = {"reasons": reasons, "cases": dict(rows)}
+    return out
+
+
 def measure_pdf(ctx, env, repeats: int) -> dict:
     from django.utils import timezone
 
@@ -662,7 +761,8 @@ def main() -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated: queries,deep,pages,results,bulk (or upload,compliance,expiry,collections),pdf,mail",
+        help="comma-separated: queries,deep,pages,results,bulk (or upload,compliance,expiry,collections),pdf,mail,"
+        "directory,search",
     )
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
@@ -741,6 +841,11 @@ def main() -> int:
     if want("mail"):
         log("E-mail ...")
         results["mail"] = measure_mail(ctx, env, timeout=600)
+    # Last: the directory adds its own organisations, which the steps above should not count.
+    search_parts = [p for p in ("directory", "search") if want(p)]
+    if search_parts:
+        log("Search, in-process ...")
+        results["search"] = results.get("search", {}) | measure_search(ctx, max(20, args.repeats * 10), search_parts)
     results["machine"] = machine()
     if not only or "total_seconds" not in results:
         results["total_seconds"] = round(time.perf_counter() - started, 1)
