@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from partnerportal.audit import audit_log
 from partnerportal.errors import DomainError
-from partnerportal.mail import mail_queue, mail_queue_many
-from partnerportal.models import AuditEntry, Location, Membership, Organisation, Role, User
+from partnerportal.mail import mail_enqueue, mail_queue
+from partnerportal.models import Location, Membership, Organisation, OutgoingMail, Role, User
 
 from .models import NUDGES, RESPONSE_WINDOW, BusinessProfile, CompanySize, Favourite, Industry, Lead, LeadContact
 
@@ -506,78 +506,91 @@ EXPIRE_BATCH = 5000
 
 def leads_expire(*, now: dt.datetime | None = None, batch_size: int = EXPIRE_BATCH) -> int:
     """Archive as Expired every lead not answered within 14 days of receipt, and tell whoever
-    sent it. Each batch is one UPDATE over rows locked with SKIP LOCKED, so two workers running
-    at once share the work and never expire (or notify) a lead twice; its audit entries and
-    e-mails are written in bulk in the same transaction."""
+    sent it. Each batch is one statement: an UPDATE over rows locked with SKIP LOCKED (so two
+    workers running at once share the work and never expire, or notify, a lead twice) that
+    also writes the audit entries and queues the e-mails, unrendered: the worker that sends a
+    mail renders it in the recipient's language (see `mail_queue_many(defer=True)`, whose rows
+    these are). No lead passes through Python."""
     now = now or timezone.now()
-    cutoff = now - RESPONSE_WINDOW
     total = 0
     while True:
         with transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute(
-                    """
-                    UPDATE leads_lead l SET status = %(expired)s, closed_at = %(now)s
-                      FROM (SELECT id FROM leads_lead
-                             WHERE status = %(received)s AND received_at <= %(cutoff)s
-                             ORDER BY received_at, id
-                             LIMIT %(limit)s
-                             FOR UPDATE SKIP LOCKED) due
-                     WHERE l.id = due.id AND l.status = %(received)s
-                    RETURNING l.id
-                    """,
-                    {
-                        "expired": Lead.Status.EXPIRED,
-                        "received": Lead.Status.RECEIVED,
-                        "now": now,
-                        "cutoff": cutoff,
-                        "limit": batch_size,
-                    },
-                )
-                ids = [row[0] for row in cursor.fetchall()]
-            if not ids:
+                cursor.execute(EXPIRE_SQL, _expire_params(now, batch_size))
+                expired, org_ids, mail_ids = cursor.fetchone()
+            if not expired:
                 break
-            leads = list(Lead.objects.filter(pk__in=ids).select_related("org", "sender").order_by("received_at", "id"))
-            AuditEntry.objects.bulk_create(
-                (
-                    AuditEntry(
-                        created_at=now,
-                        org_id=lead.org_id,
-                        action="lead.expired",
-                        object_type="leads.lead",
-                        object_id=str(lead.pk),
-                        object_repr=str(lead)[:200],
-                    )
-                    for lead in leads
-                ),
-                batch_size=2000,
-            )
-            mail_queue_many(filter(None, (_expired_message(lead) for lead in leads)), defer=True)
-            profile_refresh_responsiveness(org_ids={lead.org_id for lead in leads}, now=now)
-            total += len(ids)
-        if len(ids) < batch_size:
+            profile_refresh_responsiveness(org_ids=org_ids or [], now=now)
+            if mail_ids:
+                transaction.on_commit(lambda ids=mail_ids: mail_enqueue(sorted(ids)))
+            total += expired
+        if expired < batch_size:
             break
     return total
 
 
-def _expired_message(lead: Lead) -> dict | None:
-    """The customer of an inquiry, or the staff member who sent a qualified lead. The context
-    holds only model instances and strings, so the mail is rendered by the worker that sends
-    it (see `mail_queue_many(defer=True)`)."""
-    if lead.is_inquiry:
-        to, language, template = lead.contact_email, lead.customer_language, "leads/email/expired_customer"
-    elif lead.sender_id and lead.sender.is_active:
-        to, language, template = lead.sender.email, lead.sender.language, "leads/email/expired_sender"
-    else:
-        return None
+# The customer of an inquiry, or the (active) staff member who sent a qualified lead, is told,
+# in their language (else the organisation's). The mail row is the one `mail_queue_many(...,
+# defer=True)` stores: template and context ({"lead": ..., "recipient": ..., "directory_url":
+# ...}), rendered by the sending worker.
+EXPIRE_SQL = """
+WITH due AS (
+    SELECT id FROM leads_lead
+     WHERE status = %(received)s AND received_at <= %(cutoff)s
+     ORDER BY received_at, id
+     LIMIT %(limit)s
+     FOR UPDATE SKIP LOCKED
+), expired AS (
+    UPDATE leads_lead l SET status = %(expired)s, closed_at = %(now)s
+      FROM due
+     WHERE l.id = due.id AND l.status = %(received)s
+    RETURNING l.id, l.org_id, l.type, l.customer_company, l.contact_email, l.customer_language, l.sender_id
+), audit AS (
+    INSERT INTO partnerportal_auditentry (created_at, actor_id, org_id, action, object_type, object_id,
+                                          object_repr, details)
+    SELECT %(now)s, NULL, e.org_id, 'lead.expired', 'leads.lead', e.id::text,
+           left('#' || e.id || ' ' || e.customer_company, 200), '{}'::jsonb
+      FROM expired e
+), mail AS (
+    INSERT INTO partnerportal_outgoingmail (org_id, kind, "to", language, subject, body_text, body_html,
+                                            status, attempts, last_error, created_at, related, headers,
+                                            template, context)
+    SELECT e.org_id, 'lead_expired',
+           CASE WHEN e.type = %(inquiry)s THEN e.contact_email ELSE u.email END,
+           COALESCE(NULLIF(CASE WHEN e.type = %(inquiry)s THEN e.customer_language ELSE u.language END, ''),
+                    o.default_language),
+           '', '', '', %(queued)s, 0, '', %(now)s, 'leads.lead:' || e.id, '{}'::jsonb,
+           CASE WHEN e.type = %(inquiry)s THEN 'leads/email/expired_customer' ELSE 'leads/email/expired_sender' END,
+           jsonb_build_object(
+               'lead', jsonb_build_object('__model__', 'leads.lead', 'pk', e.id),
+               'recipient', CASE WHEN e.sender_id IS NULL THEN NULL
+                                 ELSE jsonb_build_object('__model__', %(user_label)s, 'pk', e.sender_id) END,
+               'directory_url', %(directory_url)s::text)
+      FROM expired e
+      JOIN partnerportal_organisation o ON o.id = e.org_id
+      LEFT JOIN partnerportal_user u ON u.id = e.sender_id
+     WHERE e.type = %(inquiry)s OR u.is_active
+    RETURNING id
+)
+SELECT (SELECT count(*) FROM expired),
+       (SELECT array_agg(DISTINCT org_id) FROM expired),
+       (SELECT array_agg(id) FROM mail)
+"""
+
+
+def _expire_params(now: dt.datetime, batch_size: int) -> dict:
+    from django.contrib.auth import get_user_model
+
     return {
-        "to": to,
-        "template": template,
-        "context": {"lead": lead, "recipient": lead.sender, "directory_url": _directory_url()},
-        "language": language,
-        "org": lead.org,
-        "kind": "lead_expired",
-        "related": f"leads.lead:{lead.pk}",
+        "expired": Lead.Status.EXPIRED,
+        "received": Lead.Status.RECEIVED,
+        "inquiry": Lead.Type.CUSTOMER_INQUIRY,
+        "queued": OutgoingMail.Status.QUEUED,
+        "user_label": get_user_model()._meta.label_lower,
+        "directory_url": _directory_url(),
+        "now": now,
+        "cutoff": now - RESPONSE_WINDOW,
+        "limit": batch_size,
     }
 
 

@@ -69,6 +69,25 @@ def test_expiry_tells_the_staff_member_who_sent_a_qualified_lead(profile_a, prog
     assert mail.to == programme_staff.email and mail.language == "ja"
 
 
+def test_expiry_mails_nobody_for_a_lead_from_a_deactivated_staff_member(profile_a, programme_staff):
+    _received_at(make_qualified(profile_a.org, programme_staff), T0)
+    programme_staff.is_active = False
+    programme_staff.save()
+    with time_machine.travel(T0 + dt.timedelta(days=15), tick=False):
+        assert services.leads_expire() == 1
+    assert not OutgoingMail.objects.filter(kind="lead_expired").exists()
+    assert AuditEntry.objects.filter(action="lead.expired").count() == 1
+
+
+def test_expiry_mail_falls_back_to_the_organisations_language(profile_a):
+    profile_a.org.default_language = "pl"
+    profile_a.org.save()
+    _received_at(make_inquiry(profile_a.org, customer_language=""), T0)
+    with time_machine.travel(T0 + dt.timedelta(days=15), tick=False):
+        services.leads_expire()
+    assert OutgoingMail.objects.get(kind="lead_expired").language == "pl"
+
+
 def _as_rendered_at_once(mail, lead, recipient):
     """The mail `mail_queue` writes for the same template, context and language."""
     from partnerportal.mail import mail_queue
