@@ -61,6 +61,21 @@ def database_url() -> str:
     return urlunsplit(parts._replace(path=f"/{DB_NAME}"))
 
 
+def static_out_of_date() -> bool:
+    """Whether collectstatic must run: no manifest yet, or a file of the project's own static
+    folders (the packages' files do not change between runs) is newer than it."""
+    from django.conf import settings
+
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if not manifest.exists():
+        return True
+    stamp = manifest.stat().st_mtime
+    folders = [Path(d) for d in settings.STATICFILES_DIRS] + [ROOT / app / "static" for app in settings.PORTAL_APPS]
+    return any(
+        f.stat().st_mtime > stamp for folder in folders if folder.exists() for f in folder.rglob("*") if f.is_file()
+    )
+
+
 def configure_environment(args) -> dict:
     url = database_url()
     env = {
@@ -806,9 +821,10 @@ def main() -> int:
         state_file.write_text(json.dumps(ctx))
         log(f"Data set built in {ctx['build_total_seconds']} s.")
 
-    # Every run: a static file added since the last run must be in the manifest, or pages fail.
-    log("Collecting static files ...")
-    call_command("collectstatic", interactive=False, verbosity=0)
+    # A static file added since the last collection must be in the manifest, or pages fail.
+    if static_out_of_date():
+        log("Collecting static files ...")
+        call_command("collectstatic", interactive=False, verbosity=0)
 
     from django.test.utils import setup_test_environment
 
