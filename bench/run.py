@@ -159,11 +159,26 @@ def session_cookie(email: str, org_id: int | None = None) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
 
 
-def test_client(email: str, org_id: int | None = None):
-    from django.conf import settings
+_HANDLER = None
+
+
+def _client():
+    """A test client sharing one request handler: each new handler would build the middleware
+    again, and WhiteNoise's scans the tens of thousands of collected static files."""
+    global _HANDLER
     from django.test import Client
 
     client = Client(HTTP_HOST="127.0.0.1")
+    if _HANDLER is None:
+        _HANDLER = client.handler
+    client.handler = _HANDLER
+    return client
+
+
+def test_client(email: str, org_id: int | None = None):
+    from django.conf import settings
+
+    client = _client()
     client.cookies[settings.SESSION_COOKIE_NAME] = session_cookie(email, org_id).split("=", 1)[1]
     return client
 
@@ -199,9 +214,7 @@ def check_pages(ctx) -> None:
 
 
 def test_client_anon():
-    from django.test import Client
-
-    return Client(HTTP_HOST="127.0.0.1")
+    return _client()
 
 
 def measure_queries(ctx) -> dict:
