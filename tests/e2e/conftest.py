@@ -68,7 +68,16 @@ def new_page(chromium, live_server, transactional_db):
             "response",
             lambda r: static_errors.append(f"{r.status} {r.url}") if "/static/" in r.url and r.status >= 400 else None,
         )
-        context.on("requestfailed", lambda r: static_errors.append(f"failed {r.url}") if "/static/" in r.url else None)
+        # A request the browser itself abandons (the page moved on before the favicon came) is
+        # not a failure of the server.
+        context.on(
+            "requestfailed",
+            lambda r: (
+                static_errors.append(f"failed {r.url}")
+                if "/static/" in r.url and r.failure != "net::ERR_ABORTED"
+                else None
+            ),
+        )
         contexts.append(context)
         return context.new_page()
 

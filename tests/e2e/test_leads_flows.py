@@ -141,7 +141,7 @@ def test_referral_admin_accepts_edits_and_wins_a_lead_and_declines_another(org_a
     expect(page).to_have_url(re.compile(rf"/leads/{fabrikam.pk}/$"))
     expect(page.get_by_text("Lead declined. We will ask the customer to choose another partner.")).to_be_visible()
     expect(page.locator("h1 .badge")).to_have_text("Declined")
-    expect(page.get_by_text("No capacity at the moment")).to_be_visible()
+    expect(page.get_by_text("No capacity at the moment", exact=True)).to_be_visible()
     expect(page.get_by_text("sam@fabrikam.example")).to_have_count(0)  # the customer has moved on
     screenshot(page, "lead-declined")
     fabrikam.refresh_from_db()

@@ -199,9 +199,12 @@ def private_redis(processes, tmp_path):
 
 
 @pytest.fixture
-def broker(private_redis, settings):
+def broker(private_redis, settings, monkeypatch):
     """Point this process's Celery app at the private Redis and a queue of its own."""
     from partnerportal.celery import app
+
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets it).
+    monkeypatch.setenv("CELERY_BROKER_URL", private_redis.url)
 
     queue = f"faults-{uuid.uuid4().hex[:8]}"
     keys = ("task_always_eager", "broker_url", "task_default_queue")
