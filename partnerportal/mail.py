@@ -30,7 +30,7 @@ from django.core.validators import validate_email
 from django.db import DatabaseError, models, transaction
 from django.db.models import F, Q
 from django.template import Context, TemplateDoesNotExist
-from django.template.loader import get_template, render_to_string
+from django.template.loader import get_template
 from django.utils import timezone, translation
 from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -70,29 +70,15 @@ def mail_queue(
 ) -> OutgoingMail:
     """Render `<template>_subject.txt`, `<template>.txt` and (if present) `<template>.html`
     under the recipient's language and queue the message."""
-    to = (to or "").strip()
-    if "\n" in to or "\r" in to:
-        raise ValidationError("Invalid recipient address.")
-    validate_email(to)
+    to = _valid_recipient(to)
     language = language or (org.default_language if org else settings.LANGUAGE_CODE)
-    ctx = {"site_url": settings.SITE_URL, "org": org, "portal_name": settings.PORTAL_NAME, **(context or {})}
     with translation.override(language):
-        subject = _clean_header(_render_plain(f"{template}_subject.txt", ctx))
-        body_text = _render_plain(f"{template}.txt", ctx)
-        try:
-            body_html = render_to_string(f"{template}.html", ctx)
-        except TemplateDoesNotExist:  # the HTML part is optional; a broken one must not hide
-            body_html = ""
+        content = _render(_template_parts(template), org=org, context=context)
     mail = OutgoingMail.objects.create(
-        org=org,
-        kind=kind or template.rsplit("/", 1)[-1],
-        to=to,
-        language=language,
-        subject=subject[:300],
-        body_text=body_text,
-        body_html=body_html,
-        related=related,
-        headers={k: _clean_header(v) for k, v in (headers or {}).items()},
+        **_row_fields(
+            to=to, template=template, language=language, org=org, kind=kind, related=related, headers=headers
+        ),
+        **content,
     )
     transaction.on_commit(lambda: mail_enqueue([mail.pk]))
     return mail
@@ -112,37 +98,40 @@ def mail_queue_many(messages: Iterable[dict], *, defer: bool = False, batch_size
     (a datetime, a Decimal, a lazy string...) is rendered here as usual."""
     messages = list(messages)
     templates: dict[str, tuple] = {}
-
-    def parts(template: str) -> tuple:
-        if template not in templates:
-            try:
-                html = get_template(f"{template}.html")
-            except TemplateDoesNotExist:  # the HTML part is optional
-                html = None
-            templates[template] = (
-                get_template(f"{template}_subject.txt").template,
-                get_template(f"{template}.txt").template,
-                html,
-            )
-        return templates[template]
-
     by_language: dict[str, list[int]] = defaultdict(list)
     invalid: set[int] = set()
     for i, m in enumerate(messages):
-        to = (m.get("to") or "").strip()
         try:
-            if "\n" in to or "\r" in to:
-                raise ValidationError("Invalid recipient address.")
-            validate_email(to)
+            to = _valid_recipient(m.get("to"))
         except ValidationError:
             # One bad address must not hold back everyone else's mail: its row is stored as
             # failed (never sent), and the business object hears of it like of a refusal.
             invalid.add(i)
-            to = _clean_header(to)[:254]
+            to = _clean_header(m.get("to") or "")[:254]
         org = m.get("org")
         language = m.get("language") or (org.default_language if org else settings.LANGUAGE_CODE)
         messages[i] = {**m, "to": to, "language": language}
         by_language[language].append(i)
+
+    def row(i: int, **content) -> OutgoingMail:
+        m = messages[i]
+        mail = OutgoingMail(
+            **_row_fields(
+                to=m["to"],
+                template=m["template"],
+                language=m["language"],
+                org=m.get("org"),
+                kind=m.get("kind", ""),
+                related=m.get("related", ""),
+                headers=m.get("headers"),
+            ),
+            **content,
+        )
+        if i in invalid:
+            mail.status = OutgoingMail.Status.FAILED
+            mail.last_error = "Invalid recipient address."
+        return mail
+
     rows: list[OutgoingMail | None] = [None] * len(messages)
     if defer:
         for i, m in enumerate(messages):
@@ -150,50 +139,15 @@ def mail_queue_many(messages: Iterable[dict], *, defer: bool = False, batch_size
                 context = context_serialise(m.get("context") or {})
             except NotSerialisable:
                 continue  # rendered below, as without defer
-            rows[i] = OutgoingMail(
-                org=m.get("org"),
-                kind=m.get("kind") or m["template"].rsplit("/", 1)[-1],
-                to=m["to"],
-                language=m["language"],
-                subject="",
-                body_text="",
-                body_html="",
-                template=m["template"],
-                context=context,
-                related=m.get("related", ""),
-                headers={k: _clean_header(v) for k, v in (m.get("headers") or {}).items()},
-            )
-            if i in invalid:
-                rows[i].status = OutgoingMail.Status.FAILED
-                rows[i].last_error = "Invalid recipient address."
+            rows[i] = row(i, template=m["template"], context=context)
     for language, indexes in by_language.items():
         with translation.override(language):
             for i in indexes:
-                if rows[i] is not None:
-                    continue
-                m = messages[i]
-                org = m.get("org")
-                subject_t, text_t, html_t = parts(m["template"])
-                ctx = {
-                    "site_url": settings.SITE_URL,
-                    "org": org,
-                    "portal_name": settings.PORTAL_NAME,
-                    **(m.get("context") or {}),
-                }
-                rows[i] = OutgoingMail(
-                    org=org,
-                    kind=m.get("kind") or m["template"].rsplit("/", 1)[-1],
-                    to=m["to"],
-                    language=language,
-                    subject=_clean_header(subject_t.render(Context(ctx, autoescape=False)))[:300],
-                    body_text=text_t.render(Context(ctx, autoescape=False)),
-                    body_html=html_t.render(ctx) if html_t else "",
-                    related=m.get("related", ""),
-                    headers={k: _clean_header(v) for k, v in (m.get("headers") or {}).items()},
-                )
-                if i in invalid:
-                    rows[i].status = OutgoingMail.Status.FAILED
-                    rows[i].last_error = "Invalid recipient address."
+                if rows[i] is None:
+                    m = messages[i]
+                    if m["template"] not in templates:
+                        templates[m["template"]] = _template_parts(m["template"])
+                    rows[i] = row(i, **_render(templates[m["template"]], org=m.get("org"), context=m.get("context")))
     created = OutgoingMail.objects.bulk_create(rows, batch_size=batch_size)
     for i in sorted(invalid):
         logger.error("Mail %s not sent: invalid recipient address", created[i].pk)
@@ -263,22 +217,54 @@ def _render_deferred(mail: OutgoingMail) -> None:
     """Render a mail queued with defer=True, exactly as `mail_queue` would have rendered it,
     and store the result on the row."""
     context = context_load(mail.context or {})
-    ctx = {"site_url": settings.SITE_URL, "org": mail.org, "portal_name": settings.PORTAL_NAME, **context}
     with translation.override(mail.language):
-        mail.subject = _clean_header(_render_plain(f"{mail.template}_subject.txt", ctx))[:300]
-        mail.body_text = _render_plain(f"{mail.template}.txt", ctx)
-        try:
-            mail.body_html = render_to_string(f"{mail.template}.html", ctx)
-        except TemplateDoesNotExist:  # the HTML part is optional
-            mail.body_html = ""
+        content = _render(_template_parts(mail.template), org=mail.org, context=context)
+    mail.subject, mail.body_text, mail.body_html = content["subject"], content["body_text"], content["body_html"]
     OutgoingMail.objects.filter(pk=mail.pk).update(
         subject=mail.subject, body_text=mail.body_text, body_html=mail.body_html
     )
 
 
-def _render_plain(name: str, ctx: dict) -> str:
-    """Plain text is not HTML: no escaping, so "O'Brien" stays "O'Brien"."""
-    return get_template(name).template.render(Context(ctx, autoescape=False))
+def _valid_recipient(to: str | None) -> str:
+    """The address, stripped; a ValidationError for a bad one or one that would add a header."""
+    to = (to or "").strip()
+    if "\n" in to or "\r" in to:
+        raise ValidationError("Invalid recipient address.")
+    validate_email(to)
+    return to
+
+
+def _template_parts(template: str) -> tuple:
+    """The subject, text and (optional) HTML templates of a message."""
+    try:
+        html = get_template(f"{template}.html")
+    except TemplateDoesNotExist:  # the HTML part is optional
+        html = None
+    return get_template(f"{template}_subject.txt").template, get_template(f"{template}.txt").template, html
+
+
+def _render(parts: tuple, *, org: Organisation | None, context: dict | None) -> dict:
+    """Subject and bodies of a message, under the active language. Plain text is not HTML: no
+    escaping, so "O'Brien" stays "O'Brien"; the subject is one line."""
+    subject_t, text_t, html_t = parts
+    ctx = {"site_url": settings.SITE_URL, "org": org, "portal_name": settings.PORTAL_NAME, **(context or {})}
+    return {
+        "subject": _clean_header(subject_t.render(Context(ctx, autoescape=False)))[:300],
+        "body_text": text_t.render(Context(ctx, autoescape=False)),
+        "body_html": html_t.render(ctx) if html_t else "",
+    }
+
+
+def _row_fields(*, to, template, language, org, kind, related, headers) -> dict:
+    """The fields of an outgoing mail row other than its content."""
+    return {
+        "org": org,
+        "kind": kind or template.rsplit("/", 1)[-1],
+        "to": to,
+        "language": language,
+        "related": related,
+        "headers": {k: _clean_header(v) for k, v in (headers or {}).items()},
+    }
 
 
 def _enqueue(mail_id: int) -> None:
