@@ -77,5 +77,11 @@ class CsatConfig(AppConfig):
         from .selectors import compliance_for_org
 
         return [
-            Panel("csat/panel_compliance.html", {"c": compliance_for_org(org=request.org)}, order=20, width="col-lg-6")
+            Panel(
+                "csat/panel_compliance.html",
+                {"c": compliance_for_org(org=request.org)},
+                order=20,
+                width="col-lg-6",
+                stylesheets=("csat/csat.css",),
+            )
         ]

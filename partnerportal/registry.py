@@ -52,6 +52,8 @@ class Panel:
     context: dict = field(default_factory=dict)
     order: int = 50
     width: str = "col-lg-6"
+    # Static paths of stylesheets the panel's template needs; the dashboard links each once.
+    stylesheets: tuple[str, ...] = ()
 
 
 def nav_items_for(request) -> list[NavItem]:

@@ -80,10 +80,15 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def dashboard(request):
+    panels = dashboard_panels_for(request)
     return render(
         request,
         "partnerportal/dashboard.html",
-        {"panels": dashboard_panels_for(request), "locations": request.org.locations.all() if request.org else []},
+        {
+            "panels": panels,
+            "panel_stylesheets": list(dict.fromkeys(path for panel in panels for path in panel.stylesheets)),
+            "locations": request.org.locations.all() if request.org else [],
+        },
     )
 
 

@@ -205,3 +205,12 @@ def test_dashboard_panel_shows_whats_missing(gold):
     with time_machine.travel(aware(2026, 5, 1), tick=False):
         body = client_for(sam).get("/dashboard/").content.decode()
     assert "2 more responses, from any organization other than Contoso" in body
+
+
+def test_dashboard_links_the_stylesheet_that_draws_the_panels_progress_bar(gold):
+    from conftest import client_for
+
+    sam = make_member("sam@gold.example", gold, [Role.SURVEY_ADMIN])
+    body = client_for(sam).get("/dashboard/").content.decode()
+    assert "csat-w-0" in body
+    assert body.count("csat/csat.css") == 1
