@@ -542,6 +542,15 @@ def make_due_invoices(count: int) -> int:
     _sql("DELETE FROM support_collectionevent")
     _sql("UPDATE support_subscription SET status = 'active', suspended_by_invoice_id = NULL")
     _sql("DELETE FROM support_invoice WHERE number LIKE 'DUE-%%'")
+    # Every other organisation has saved its own policy (with the default days, so the outcome
+    # is the same), so the run looks policies up as well as falling back to the defaults.
+    _sql("DELETE FROM support_collectionspolicy")
+    _sql(
+        """INSERT INTO support_collectionspolicy (org_id, reminder_days_before, reminder_days_after,
+                                                  suspend_after_days, updated_at)
+            SELECT id, '{7,1}', '{1,7}', 14, now() FROM partnerportal_organisation
+             WHERE partner_id LIKE 'BENCH-0%' AND id % 2 = 0"""
+    )
     return insert_select(
         Invoice,
         {

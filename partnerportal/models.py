@@ -347,7 +347,9 @@ class OutgoingMail(models.Model):
         FAILED = "failed", _("Failed")
 
     org = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(max_length=64, db_index=True)
+    # `kind` and `related` are read from a row, never searched by: no index, so that a job
+    # queuing a hundred thousand mails does not also write a hundred thousand entries to each.
+    kind = models.CharField(max_length=64)
     to = models.EmailField()
     language = models.CharField(max_length=10, default="en")
     subject = models.CharField(max_length=300)
@@ -360,7 +362,7 @@ class OutgoingMail(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     # Lets the business object learn of a bounce or failure (e.g. "csat.Invitation:42").
-    related = models.CharField(max_length=80, blank=True, db_index=True)
+    related = models.CharField(max_length=80, blank=True)
     headers = models.JSONField(default=dict, blank=True)
     # Mail queued in bulk without rendering (see mail.mail_queue_many(defer=True)): the
     # template and its context (model instances as {"__model__": label, "pk": pk}); the

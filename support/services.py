@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from partnerportal.audit import audit_log
+from partnerportal.audit import audit_action, audit_log
 from partnerportal.errors import DomainError
 from partnerportal.mail import mail_queue
 from partnerportal.models import Organisation, hash_token, new_token
@@ -207,6 +207,10 @@ def request_create(
 ) -> SupportRequest:
     if customer.org_id != org.pk:
         raise DomainError(_("This customer is not yours."), field="customer")
+    if requester is None and requester_email:
+        # Opened by an agent (a phone call, an e-mail) for one of the customer's contacts: the
+        # request is theirs, so they follow it on their own page like one they opened.
+        requester = customer.contacts.filter(email__iexact=requester_email.strip()).order_by("id").first()
     if requester is not None:
         requester_name, requester_email = requester.name, requester.email
     if not requester_email:
@@ -465,6 +469,8 @@ def request_check_health(*, request: SupportRequest, actor, incident: ServiceHea
         if incident is not None:
             if incident.service != req.service or not incident.is_active:
                 raise DomainError(_("Only an active incident for the same service can be linked."), field="incident")
+        elif req.incident_id is not None and req.incident.is_active:
+            incident = req.incident  # checked again: the linked incident is still going on
         now = timezone.now()
         req.health_checked_at, req.health_checked_by, req.updated_at = now, actor, now
         req.incident = incident
@@ -559,14 +565,30 @@ def escalation_vehicles(*, org: Organisation) -> list[dict]:
     return [{"vehicle": v, "label": V(v).label, "eligible": ok, "reason": str(reason)} for v, ok, reason in rows]
 
 
+# The statuses from which a request can be escalated.
+ESCALATABLE = (Status.NEW, Status.DIAGNOSING, Status.WAITING_ON_CUSTOMER)
+
+
 def escalation_check(*, request: SupportRequest, category: str, vehicle: str) -> None:
     """Raise a DomainError saying why this escalation is not allowed, or return."""
     if request.health_checked_at is None:
         raise DomainError(_("Check service health first: a known incident is not escalated again."))
-    if request.status not in (Status.NEW, Status.DIAGNOSING, Status.WAITING_ON_CUSTOMER):
+    if request.status not in ESCALATABLE:
         raise DomainError(_("Only an open request that is not already escalated can be escalated."))
+    if request.escalations.filter(status__in=Escalation.OPEN_STATUSES).exists():
+        raise DomainError(_("This request already has an open escalation: update that one instead."))
     if category not in EscalationCategory.values:
         raise DomainError(refusal_reason(category), field="category")
+    incident = request.incident
+    if category in TECHNICAL_CATEGORIES and incident is not None and incident.is_active:
+        raise DomainError(
+            _(
+                "This request is linked to an active service health incident (%(title)s): the vendor already knows "
+                "of it. Keep the customer informed from the incident instead of escalating."
+            )
+            % {"title": incident.title},
+            field="category",
+        )
     eligible = {row["vehicle"]: row for row in escalation_vehicles(org=request.org)}
     row = eligible.get(vehicle)
     if row is None or not row["eligible"]:
@@ -713,14 +735,33 @@ def _event(inv: Invoice, kind: str, day: dt.date) -> bool:
         return False
 
 
-def _reinstate(inv: Invoice, actor, day: dt.date) -> int:
-    count = Subscription.objects.filter(suspended_by_invoice=inv, status=Subscription.Status.SUSPENDED).update(
-        status=Subscription.Status.ACTIVE, suspended_by_invoice=None
+def _reinstate(inv: Invoice, actor, day: dt.date) -> tuple[int, Invoice | None]:
+    """Lift the suspension this invoice caused. If another of the customer's invoices is also
+    overdue past its suspension day, the subscriptions stay suspended, now until that one is
+    paid: paying one of two overdue invoices does not bring access back. Returns how many
+    subscriptions are active again and the invoice that now holds them suspended, if any."""
+    suspended = Subscription.objects.filter(suspended_by_invoice=inv, status=Subscription.Status.SUSPENDED)
+    other = (
+        Invoice.objects.select_for_update()
+        .filter(customer_id=inv.customer_id, status=Invoice.Status.OVERDUE, suspended_at__isnull=False)
+        .exclude(pk=inv.pk)
+        .order_by("due_date", "id")
+        .first()
     )
+    if other is not None:
+        moved = suspended.update(suspended_by_invoice=other)
+        if moved:
+            _event(other, CollectionEvent.Kind.SUSPENDED, day)
+            audit_log(
+                actor=actor, action="support.subscriptions_suspended", obj=other, details={"subscriptions": moved}
+            )
+            return 0, other
+        return 0, None
+    count = suspended.update(status=Subscription.Status.ACTIVE, suspended_by_invoice=None)
     if count:
         _event(inv, CollectionEvent.Kind.REINSTATED, day)
         audit_log(actor=actor, action="support.subscriptions_reinstated", obj=inv, details={"subscriptions": count})
-    return count
+    return count, None
 
 
 def payment_record(*, invoice: Invoice, actor, amount: Decimal, paid_on: dt.date, reference: str = "") -> Payment:
@@ -747,8 +788,8 @@ def payment_record(*, invoice: Invoice, actor, amount: Decimal, paid_on: dt.date
             inv.save(update_fields=["status", "paid_at"])
             today = timezone.localdate()
             _event(inv, CollectionEvent.Kind.PAID, today)
-            reinstated = _reinstate(inv, actor, today)
-            _mail_invoice(inv, "invoice_paid", reinstated=reinstated)
+            reinstated, still_suspended_by = _reinstate(inv, actor, today)
+            _mail_invoice(inv, "invoice_paid", reinstated=reinstated, still_suspended_by=still_suspended_by)
     return payment
 
 
@@ -766,8 +807,8 @@ def invoice_mark_disputed(*, invoice: Invoice, actor, reason: str) -> Invoice:
         today = timezone.localdate()
         _event(inv, CollectionEvent.Kind.DISPUTED, today)
         audit_log(actor=actor, action="support.invoice_disputed", obj=inv)
-        reinstated = _reinstate(inv, actor, today)
-        _mail_invoice(inv, "invoice_disputed", reinstated=reinstated)
+        reinstated, still_suspended_by = _reinstate(inv, actor, today)
+        _mail_invoice(inv, "invoice_disputed", reinstated=reinstated, still_suspended_by=still_suspended_by)
     return inv
 
 
@@ -777,10 +818,13 @@ def invoice_resolve_dispute(*, invoice: Invoice, actor) -> Invoice:
         inv = _lock_invoice(invoice)
         if inv.status != Invoice.Status.DISPUTED:
             raise DomainError(_("This invoice is not disputed."))
-        inv.status = Invoice.Status.OVERDUE if inv.due_date < timezone.localdate() else Invoice.Status.OPEN
+        today = timezone.localdate()
+        inv.status = Invoice.Status.OVERDUE if inv.due_date < today else Invoice.Status.OPEN
         inv.suspended_at = None
         inv.save(update_fields=["status", "suspended_at"])
+        _event(inv, CollectionEvent.Kind.DISPUTE_SETTLED, today)
         audit_log(actor=actor, action="support.invoice_dispute_resolved", obj=inv, details={"status": inv.status})
+        _mail_invoice(inv, "invoice_dispute_settled")
     return inv
 
 
@@ -808,32 +852,161 @@ def _mail_invoice(inv: Invoice, template: str, **extra) -> None:
 
 # --- The daily collections run ---------------------------------------------------------------------
 #
-# Set-based: each step is one statement over all organisations' invoices, so 100,000
-# invoices cost a handful of queries. Each step claims its work in the database itself —
-# a conditional UPDATE (status, suspended_at) or an INSERT ... ON CONFLICT DO NOTHING into
-# CollectionEvent (unique per invoice, kind and day) — and only rows this run claimed are
-# e-mailed. A second run the same day, or a second worker at the same time, claims nothing.
+# Set-based: each step is one statement over all organisations' invoices that claims its work
+# in the database itself — a conditional UPDATE (status, suspended_at) or an INSERT ... ON
+# CONFLICT DO NOTHING into CollectionEvent (unique per invoice, kind and day) — and, in the
+# same statement, writes the audit entries and queues the e-mails of exactly the rows it
+# claimed. A second run the same day, or a second worker at the same time, claims nothing, and
+# no invoice passes through Python: 100,000 invoices cost four statements.
+#
+# The mail rows are the ones `mail_queue_many(..., defer=True)` stores: the template and its
+# context as references ({"invoice", "customer", "partner", "policy", "suspension_day",
+# "today"}), rendered in the customer's language by the worker that sends each one.
 
-_NO_POLICY = "NOT EXISTS (SELECT 1 FROM support_collectionspolicy p WHERE p.org_id = i.org_id)"
+# The organisation's policy, or the defaults while it has never saved one (no row).
+_POLICY_BEFORE = "COALESCE(p.reminder_days_before, %(default_before)s::smallint[])"
+_POLICY_AFTER = "COALESCE(p.reminder_days_after, %(default_after)s::smallint[])"
+_POLICY_SUSPEND = "CASE WHEN p.id IS NULL THEN %(default_suspend)s ELSE p.suspend_after_days END"
 
+# `targets` (invoice_id, template, subscriptions, counted) names the invoices this statement
+# e-mails; those it claimed itself (`counted`) are also counted and audited under the step's
+# action. The other ones are step 2's overdue invoices, audited there.
+_COLLECTIONS_TAIL = f"""
+, audit AS (
+    INSERT INTO partnerportal_auditentry (created_at, actor_id, org_id, action, object_type, object_id,
+                                          object_repr, details)
+    SELECT %(now)s, NULL, i.org_id, %(action)s, %(invoice_label)s, i.id::text, left(i.number, 200),
+           CASE WHEN t.subscriptions IS NULL THEN '{{}}'::jsonb
+                ELSE jsonb_build_object('subscriptions', t.subscriptions) END
+      FROM targets t JOIN support_invoice i ON i.id = t.invoice_id
+     WHERE t.counted
+), mail AS (
+    INSERT INTO partnerportal_outgoingmail (org_id, kind, "to", language, subject, body_text, body_html,
+                                            status, attempts, last_error, created_at, related, headers,
+                                            template, context)
+    SELECT i.org_id, 'support.' || t.template, c.billing_contact_email,
+           COALESCE(NULLIF(c.language, ''), o.default_language),
+           '', '', '', %(queued)s, 0, '', %(now)s, 'support.invoice:' || i.id, '{{}}'::jsonb,
+           'support/email/' || t.template,
+           jsonb_build_object(
+               'invoice', jsonb_build_object('__model__', %(invoice_label)s, 'pk', i.id),
+               'customer', jsonb_build_object('__model__', %(customer_label)s, 'pk', i.customer_id),
+               'partner', jsonb_build_object('__model__', %(org_label)s, 'pk', i.org_id),
+               'policy', CASE WHEN p.id IS NULL THEN NULL
+                              ELSE jsonb_build_object('__model__', %(policy_label)s, 'pk', p.id) END,
+               'suspension_day', CASE WHEN {_POLICY_SUSPEND} IS NULL THEN NULL
+                                      ELSE jsonb_build_object('__date__',
+                                           to_char(i.due_date + {_POLICY_SUSPEND}, 'YYYY-MM-DD')) END,
+               'today', jsonb_build_object('__date__', to_char(%(today)s::date, 'YYYY-MM-DD')))
+      FROM targets t
+      JOIN support_invoice i ON i.id = t.invoice_id
+      JOIN support_customer c ON c.id = i.customer_id
+      JOIN partnerportal_organisation o ON o.id = i.org_id
+      LEFT JOIN support_collectionspolicy p ON p.org_id = i.org_id
+    RETURNING id
+)
+SELECT (SELECT count(*) FROM targets WHERE counted), (SELECT array_agg(id ORDER BY id) FROM mail)
+"""
 
-def _claim_events(cursor, kind: str, where: str, params: dict) -> list[int]:
-    cursor.execute(
-        f"""
-        INSERT INTO support_collectionevent (org_id, invoice_id, kind, day, created_at)
-        SELECT i.org_id, i.id, %(kind)s, %(today)s, %(now)s
-        FROM support_invoice i LEFT JOIN support_collectionspolicy p ON p.org_id = i.org_id
-        WHERE {where}
-        ON CONFLICT (invoice_id, kind, day) DO NOTHING
-        RETURNING invoice_id
-        """,
-        {**params, "kind": kind},
-    )
-    return [row[0] for row in cursor.fetchall()]
+# 1. Reminders before the due date, on the policy's days.
+_REMINDERS_BEFORE_SQL = f"""
+WITH claimed AS (
+    INSERT INTO support_collectionevent (org_id, invoice_id, kind, day, created_at)
+    SELECT i.org_id, i.id, 'reminder_before', %(today)s, %(now)s
+      FROM support_invoice i LEFT JOIN support_collectionspolicy p ON p.org_id = i.org_id
+     WHERE i.status = 'open' AND i.due_date BETWEEN %(today)s AND %(today)s::date + %(horizon)s
+       AND (i.due_date - %(today)s::date) = ANY({_POLICY_BEFORE})
+    ON CONFLICT (invoice_id, kind, day) DO NOTHING
+    RETURNING invoice_id
+), targets AS (
+    SELECT invoice_id, 'invoice_reminder_before' AS template, NULL::int AS subscriptions, true AS counted
+      FROM claimed
+)
+{_COLLECTIONS_TAIL}
+"""
+
+# 2. Past due: open -> overdue. The conditional UPDATE is the claim. No e-mail yet: step 3
+# sends one per invoice, the overdue notice or, on a reminder day, the reminder.
+_OVERDUE_SQL = """
+WITH claimed AS (
+    UPDATE support_invoice SET status = 'overdue'
+     WHERE status = 'open' AND due_date < %(today)s
+    RETURNING id, org_id, number
+), event AS (
+    INSERT INTO support_collectionevent (org_id, invoice_id, kind, day, created_at)
+    SELECT org_id, id, 'overdue', %(today)s, %(now)s FROM claimed
+    ON CONFLICT (invoice_id, kind, day) DO NOTHING
+), audit AS (
+    INSERT INTO partnerportal_auditentry (created_at, actor_id, org_id, action, object_type, object_id,
+                                          object_repr, details)
+    SELECT %(now)s, NULL, org_id, %(action)s, %(invoice_label)s, id::text, left(number, 200),
+           '{}'::jsonb
+      FROM claimed
+)
+SELECT array_agg(id) FROM claimed
+"""
+
+# 3. Reminders after the due date, and the notice for invoices that became overdue in step 2
+# (an overdue invoice reminded the same day gets one e-mail, not two).
+_REMINDERS_AFTER_SQL = f"""
+WITH claimed AS (
+    INSERT INTO support_collectionevent (org_id, invoice_id, kind, day, created_at)
+    SELECT i.org_id, i.id, 'reminder_after', %(today)s, %(now)s
+      FROM support_invoice i LEFT JOIN support_collectionspolicy p ON p.org_id = i.org_id
+     WHERE i.status = 'overdue' AND i.due_date < %(today)s
+       AND (%(today)s::date - i.due_date) = ANY({_POLICY_AFTER})
+    ON CONFLICT (invoice_id, kind, day) DO NOTHING
+    RETURNING invoice_id
+), targets AS (
+    SELECT invoice_id, 'invoice_reminder_after' AS template, NULL::int AS subscriptions, true AS counted
+      FROM claimed
+    UNION ALL
+    SELECT id, 'invoice_overdue', NULL, false
+      FROM (SELECT unnest(%(overdue)s::bigint[]) EXCEPT SELECT invoice_id FROM claimed) AS o(id)
+)
+{_COLLECTIONS_TAIL}
+"""
+
+# 4. Suspension after N days overdue, never for a disputed invoice (its status is 'disputed',
+# so it is not selected) and never for subscriptions already paid for. A customer with several
+# such invoices has its subscriptions suspended by the oldest (lowest id); paying that one
+# reinstates them. Only invoices that suspended something are recorded and e-mailed.
+_SUSPEND_SQL = f"""
+WITH claimed AS (
+    -- No join with the invoice table itself: right after step 2 the planner's statistics
+    -- still count no overdue invoice, and a self-join planned for one row meets 60,000.
+    UPDATE support_invoice i SET suspended_at = %(now)s
+     WHERE i.status = 'overdue' AND i.suspended_at IS NULL AND (
+           EXISTS (SELECT 1 FROM support_collectionspolicy p WHERE p.org_id = i.org_id
+                    AND i.due_date <= %(today)s::date - p.suspend_after_days)
+        OR (NOT EXISTS (SELECT 1 FROM support_collectionspolicy p WHERE p.org_id = i.org_id)
+            AND i.due_date <= %(today)s::date - %(default_suspend)s))
+    RETURNING i.id, i.customer_id, i.org_id
+), pick AS (
+    SELECT DISTINCT ON (customer_id) customer_id, id AS invoice_id FROM claimed ORDER BY customer_id, id
+), subs AS (
+    UPDATE support_subscription s SET status = 'suspended', suspended_by_invoice_id = pick.invoice_id
+      FROM pick
+     WHERE s.customer_id = pick.customer_id AND s.status = 'active'
+       AND (s.paid_through IS NULL OR s.paid_through < %(today)s)
+    RETURNING s.suspended_by_invoice_id AS invoice_id, s.org_id
+), targets AS (
+    SELECT invoice_id, org_id, 'invoice_suspended' AS template, count(*)::int AS subscriptions, true AS counted
+      FROM subs GROUP BY invoice_id, org_id
+), event AS (
+    INSERT INTO support_collectionevent (org_id, invoice_id, kind, day, created_at)
+    SELECT org_id, invoice_id, 'suspended', %(today)s, %(now)s FROM targets
+    ON CONFLICT (invoice_id, kind, day) DO NOTHING
+)
+{_COLLECTIONS_TAIL}
+"""
 
 
 def collections_run(*, today: dt.date | None = None) -> dict[str, int]:
     from django.db import connection
+
+    from partnerportal.mail import mail_enqueue
+    from partnerportal.models import OutgoingMail
 
     now = timezone.now()
     today = today or timezone.localdate()
@@ -843,168 +1016,38 @@ def collections_run(*, today: dt.date | None = None) -> dict[str, int]:
         "default_before": list(CollectionsPolicy.DEFAULT_BEFORE),
         "default_after": list(CollectionsPolicy.DEFAULT_AFTER),
         "default_suspend": CollectionsPolicy.DEFAULT_SUSPEND_AFTER,
+        "queued": OutgoingMail.Status.QUEUED,
+        "invoice_label": Invoice._meta.label_lower,
+        "customer_label": Customer._meta.label_lower,
+        "org_label": Organisation._meta.label_lower,
+        "policy_label": CollectionsPolicy._meta.label_lower,
     }
+
+    def step(sql: str, action: str, **extra) -> int:
+        cursor.execute(sql, {**params, "action": action, **extra})
+        claimed, mail_ids = cursor.fetchone()
+        if mail_ids:
+            transaction.on_commit(lambda: mail_enqueue(mail_ids))
+        return claimed
+
     result = {}
     with connection.cursor() as cursor:
-        # 1. Reminders before the due date.
         with transaction.atomic():
             cursor.execute("SELECT COALESCE(MAX(d), 0) FROM support_collectionspolicy, unnest(reminder_days_before) d")
             horizon = max(cursor.fetchone()[0], *CollectionsPolicy.DEFAULT_BEFORE)
-            ids = _claim_events(
-                cursor,
-                CollectionEvent.Kind.REMINDER_BEFORE,
-                """i.status = 'open' AND i.due_date BETWEEN %(today)s AND %(today)s + %(horizon)s
-                   AND (i.due_date - %(today)s) = ANY(COALESCE(p.reminder_days_before, %(default_before)s::smallint[]))""",
-                {**params, "horizon": horizon},
+            result["reminders_before"] = step(
+                _REMINDERS_BEFORE_SQL, audit_action("support.invoice_reminder_before"), horizon=horizon
             )
-            _bulk_invoice_mail(ids, "invoice_reminder_before", today)
-            result["reminders_before"] = len(ids)
-
-        # 2. Past due: open -> overdue. The conditional UPDATE is the claim.
         with transaction.atomic():
-            cursor.execute(
-                """
-                WITH claimed AS (
-                    UPDATE support_invoice SET status = 'overdue'
-                    WHERE status = 'open' AND due_date < %(today)s
-                    RETURNING id, org_id
-                )
-                INSERT INTO support_collectionevent (org_id, invoice_id, kind, day, created_at)
-                SELECT org_id, id, 'overdue', %(today)s, %(now)s FROM claimed
-                ON CONFLICT (invoice_id, kind, day) DO NOTHING
-                RETURNING invoice_id
-                """,
-                params,
+            cursor.execute(_OVERDUE_SQL, {**params, "action": audit_action("support.invoice_overdue")})
+            overdue = cursor.fetchone()[0] or []
+            result["overdue"] = len(overdue)
+            result["reminders_after"] = step(
+                _REMINDERS_AFTER_SQL, audit_action("support.invoice_reminder_after"), overdue=overdue
             )
-            overdue_ids = [row[0] for row in cursor.fetchall()]
-            # 3. Reminders after the due date (an overdue invoice reminded today gets one
-            # e-mail, not two).
-            after_ids = _claim_events(
-                cursor,
-                CollectionEvent.Kind.REMINDER_AFTER,
-                """i.status = 'overdue'
-                   AND (%(today)s - i.due_date) = ANY(COALESCE(p.reminder_days_after, %(default_after)s::smallint[]))""",
-                params,
-            )
-            after_set = set(after_ids)
-            _bulk_invoice_mail([i for i in overdue_ids if i not in after_set], "invoice_overdue", today)
-            _bulk_invoice_mail(after_ids, "invoice_reminder_after", today)
-            _bulk_audit(overdue_ids, "support.invoice_overdue")
-            result["overdue"] = len(overdue_ids)
-            result["reminders_after"] = len(after_ids)
-
-        # 4. Suspension after N days overdue, never for a disputed invoice (its status is
-        # 'disputed', so it is not selected) and never for subscriptions already paid for.
         with transaction.atomic():
-            cursor.execute(
-                f"""
-                UPDATE support_invoice i SET suspended_at = %(now)s
-                WHERE i.status = 'overdue' AND i.suspended_at IS NULL AND (
-                    EXISTS (SELECT 1 FROM support_collectionspolicy p WHERE p.org_id = i.org_id
-                            AND p.suspend_after_days IS NOT NULL AND i.due_date <= %(today)s - p.suspend_after_days)
-                    OR ({_NO_POLICY} AND i.due_date <= %(today)s - %(default_suspend)s)
-                )
-                RETURNING i.id, i.customer_id
-                """,
-                params,
-            )
-            claimed = cursor.fetchall()
-            suspended_invoices = []
-            if claimed:
-                cursor.execute(
-                    """
-                    UPDATE support_subscription s
-                    SET status = 'suspended', suspended_by_invoice_id = c.invoice_id
-                    FROM (SELECT DISTINCT ON (customer_id) customer_id, invoice_id
-                          FROM unnest(%(invoices)s::bigint[], %(customers)s::bigint[]) AS t(invoice_id, customer_id)
-                          ORDER BY customer_id, invoice_id) c
-                    WHERE s.customer_id = c.customer_id AND s.status = 'active'
-                      AND (s.paid_through IS NULL OR s.paid_through < %(today)s)
-                    RETURNING s.suspended_by_invoice_id
-                    """,
-                    {**params, "invoices": [r[0] for r in claimed], "customers": [r[1] for r in claimed]},
-                )
-                suspended_invoices = sorted({row[0] for row in cursor.fetchall()})
-                if suspended_invoices:
-                    cursor.execute(
-                        """
-                        INSERT INTO support_collectionevent (org_id, invoice_id, kind, day, created_at)
-                        SELECT org_id, id, 'suspended', %(today)s, %(now)s FROM support_invoice
-                        WHERE id = ANY(%(ids)s)
-                        ON CONFLICT (invoice_id, kind, day) DO NOTHING
-                        """,
-                        {**params, "ids": suspended_invoices},
-                    )
-                    _bulk_invoice_mail(suspended_invoices, "invoice_suspended", today)
-                    _bulk_audit(suspended_invoices, "support.subscriptions_suspended")
-            result["suspended"] = len(suspended_invoices)
+            result["suspended"] = step(_SUSPEND_SQL, audit_action("support.subscriptions_suspended"))
     return result
-
-
-def _bulk_audit(invoice_ids: list[int], action: str) -> None:
-    from partnerportal.models import AuditEntry
-
-    if not invoice_ids:
-        return
-    now = timezone.now()
-    rows = Invoice.objects.filter(pk__in=invoice_ids).values_list("pk", "org_id", "number")
-    AuditEntry.objects.bulk_create(
-        [
-            AuditEntry(
-                created_at=now,
-                org_id=org_id,
-                action=action,
-                object_type="support.invoice",
-                object_id=str(pk),
-                object_repr=number,
-            )
-            for pk, org_id, number in rows
-        ],
-        batch_size=2000,
-    )
-
-
-def _bulk_invoice_mail(invoice_ids: list[int], template: str, today: dt.date) -> None:
-    """One e-mail per invoice in the customer's language, queued in bulk (see
-    `mail_queue_many`); sending is enqueued after commit, like every other portal e-mail. The
-    context holds only model instances and dates, so the worker that sends each mail renders
-    it (defer=True); a default policy the organisation never saved is not part of it."""
-    from partnerportal.mail import mail_queue_many
-
-    if not invoice_ids:
-        return
-    policies = {}
-    for start in range(0, len(invoice_ids), 5000):
-        chunk = invoice_ids[start : start + 5000]
-        invoices = list(Invoice.objects.filter(pk__in=chunk).select_related("customer", "org").order_by("id"))
-        missing = {i.org_id for i in invoices} - set(policies)
-        for p in CollectionsPolicy.objects.filter(org_id__in=missing):
-            policies[p.org_id] = p
-        messages = []
-        for inv in invoices:
-            policy = policies.get(inv.org_id) or CollectionsPolicy(org=inv.org)
-            suspension_day = (
-                inv.due_date + dt.timedelta(days=policy.suspend_after_days) if policy.suspend_after_days else None
-            )
-            messages.append(
-                {
-                    "to": inv.customer.billing_contact_email,
-                    "template": f"support/email/{template}",
-                    "context": {
-                        "invoice": inv,
-                        "customer": inv.customer,
-                        "partner": inv.org,
-                        "policy": policy if policy.pk else None,
-                        "suspension_day": suspension_day,
-                        "today": today,
-                    },
-                    "language": inv.customer.language,
-                    "org": inv.org,
-                    "kind": f"support.{template}",
-                    "related": f"support.invoice:{inv.pk}",
-                }
-            )
-        mail_queue_many(messages, defer=True)
 
 
 def contact_mark_bounced(*, object_id, mail) -> None:

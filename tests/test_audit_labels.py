@@ -117,6 +117,10 @@ def recorded_actions() -> dict[str, str]:
             tree = ast.parse(path.read_text(), filename=str(path))
             _link_parents(tree)
             for call in ast.walk(tree):
+                if isinstance(call, ast.Call) and _callee(call) == "audit_action" and call.args:
+                    where = f"{path.relative_to(ROOT)}:{call.lineno}"
+                    for code in _codes(tree, call.args[0], where):
+                        found.setdefault(code, where)
                 if not isinstance(call, ast.Call) or not _writes_audit(call):
                     continue
                 for keyword in call.keywords:
@@ -132,6 +136,7 @@ def test_every_recorded_action_has_a_label():
     # The scan follows every way the code names an action (a bulk job's parameter, a local
     # variable, the demo's tuples), so it must find these too.
     assert {"lead.expired", "lead.won", "support.invoice_overdue", "contact_reason.retired"} <= set(recorded)
+    assert {"support.invoice_reminder_before", "support.invoice_reminder_after"} <= set(recorded)
     assert len(recorded) > 60
     missing = {code: where for code, where in recorded.items() if code not in audit_actions()}
     assert not missing, f"Audit actions without a label (add them to the app's audit_labels): {missing}"

@@ -34,3 +34,16 @@ def test_seed_demo_covers_the_programme_and_is_idempotent(db, capsys):
     } <= roles
     assert User.objects.filter(is_call_center_agent=True).exists()
     assert User.objects.filter(is_programme_staff=True, is_superuser=False).exists()
+
+
+def test_seed_demo_shows_support_and_collections_at_every_stage(db):
+    from support.models import CollectionEvent, Invoice, ServiceHealthIncident, Subscription, SupportRequest
+
+    call_command("seed_demo", "--quiet-logins")
+    assert set(SupportRequest.objects.values_list("status", flat=True)) == set(SupportRequest.Status.values)
+    assert any(i.is_active for i in ServiceHealthIncident.objects.all())
+    assert set(Invoice.objects.values_list("status", flat=True)) == set(Invoice.Status.values)
+    assert set(CollectionEvent.objects.values_list("kind", flat=True)) == set(CollectionEvent.Kind.values)
+    assert Subscription.objects.filter(status="suspended", suspended_by_invoice__status="overdue").exists()
+    # No demo request is escalated past an active incident it is linked to: the rules forbid it.
+    assert not SupportRequest.objects.filter(status="escalated", incident__isnull=False).exists()

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Count
 
 from partnerportal.models import OutgoingMail
 from support import services, tasks
@@ -165,8 +166,103 @@ def test_management_command_and_beat_entry_exist(customer, policy):
     assert any(e["task"] == "support.tasks.run_collections" for e in settings.CELERY_BEAT_SCHEDULE.values())
 
 
+def test_every_step_is_audited_once(customer, policy):
+    from partnerportal.models import AuditEntry
+
+    inv = make_invoice(customer, due=DUE)
+    make_subscription(customer)
+    make_subscription(customer, service="teams")
+    for day in (-7, -1, 1, 7, 10):
+        run(DUE + dt.timedelta(days=day))
+        run(DUE + dt.timedelta(days=day))  # the second run the same day adds nothing
+    entries = AuditEntry.objects.filter(object_type="support.invoice", object_id=str(inv.pk)).order_by("id")
+    assert [(e.action, e.details) for e in entries] == [
+        ("support.invoice_reminder_before", {}),
+        ("support.invoice_reminder_before", {}),
+        ("support.invoice_overdue", {}),
+        ("support.invoice_reminder_after", {}),
+        ("support.invoice_reminder_after", {}),
+        ("support.subscriptions_suspended", {"subscriptions": 2}),
+    ]
+    assert all(e.actor_id is None and e.org_id == inv.org_id and e.object_repr == inv.number for e in entries)
+
+
+def test_overdue_notice_on_a_day_without_reminder(customer, csp_a):
+    CollectionsPolicy.objects.create(
+        org=csp_a, reminder_days_before=[], reminder_days_after=[3], suspend_after_days=None
+    )
+    inv = make_invoice(customer, due=DUE)
+    assert run(DUE + dt.timedelta(days=1)) == {
+        "reminders_before": 0,
+        "overdue": 1,
+        "reminders_after": 0,
+        "suspended": 0,
+    }
+    assert run(DUE + dt.timedelta(days=3))["reminders_after"] == 1
+    mails = OutgoingMail.objects.filter(related=f"support.invoice:{inv.pk}").order_by("id")
+    assert [m.kind for m in mails] == ["support.invoice_overdue", "support.invoice_reminder_after"]
+    assert mails[0].context["suspension_day"] is None  # this policy never suspends
+
+
+def test_a_customer_with_two_unpaid_invoices_is_suspended_by_the_oldest(customer, policy, bella):
+    first = make_invoice(customer, number="INV-1", due=DUE)
+    second = make_invoice(customer, number="INV-2", due=DUE)
+    sub = make_subscription(customer)
+    assert run(DUE + dt.timedelta(days=10))["suspended"] == 1
+    sub.refresh_from_db()
+    assert sub.suspended_by_invoice == first
+    assert OutgoingMail.objects.filter(kind="support.invoice_suspended").count() == 1
+    assert not CollectionEvent.objects.filter(invoice=second, kind="suspended").exists()
+
+
+def test_paying_one_of_two_overdue_invoices_keeps_the_suspension(customer, policy, bella):
+    first = make_invoice(customer, number="INV-1", due=DUE)
+    second = make_invoice(customer, number="INV-2", due=DUE + dt.timedelta(days=2))
+    sub = make_subscription(customer)
+    run(DUE + dt.timedelta(days=12))  # both past their suspension day
+    sub.refresh_from_db()
+    assert sub.suspended_by_invoice == first
+    with at(DUE + dt.timedelta(days=13)):
+        services.payment_record(invoice=first, actor=bella, amount=Decimal("100.00"), paid_on=DUE)
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.SUSPENDED and sub.suspended_by_invoice == second
+    paid = OutgoingMail.objects.get(kind="support.invoice_paid")
+    assert "INV-2" in paid.body_text and "active again" not in paid.body_text
+    assert ("suspended", DUE + dt.timedelta(days=13)) in kinds(second)
+    services.payment_record(invoice=second, actor=bella, amount=Decimal("100.00"), paid_on=DUE)
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.ACTIVE and sub.suspended_by_invoice is None
+
+
+def test_paying_one_invoice_before_the_other_reaches_its_suspension_day(customer, policy, bella):
+    first = make_invoice(customer, number="INV-1", due=DUE)
+    second = make_invoice(customer, number="INV-2", due=DUE + dt.timedelta(days=5))
+    sub = make_subscription(customer)
+    run(DUE + dt.timedelta(days=10))
+    with at(DUE + dt.timedelta(days=11)):
+        services.payment_record(invoice=first, actor=bella, amount=Decimal("100.00"), paid_on=DUE)
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.ACTIVE  # the second is not yet 10 days overdue
+    assert run(DUE + dt.timedelta(days=15))["suspended"] == 1
+    sub.refresh_from_db()
+    assert sub.suspended_by_invoice == second
+
+
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_never_send_the_same_reminder(transactional_db):
+@pytest.mark.parametrize(
+    "day, events, mails",
+    [
+        (DUE - dt.timedelta(days=7), {"reminder_before": 60}, {"invoice_reminder_before": 60}),
+        (DUE + dt.timedelta(days=1), {"overdue": 60, "reminder_after": 60}, {"invoice_reminder_after": 60}),
+        # Only the 30 invoices whose customer has a subscription suspend something.
+        (
+            DUE + dt.timedelta(days=14),
+            {"overdue": 60, "suspended": 30},
+            {"invoice_overdue": 60, "invoice_suspended": 30},
+        ),
+    ],
+)
+def test_two_workers_never_send_the_same_reminder(transactional_db, day, events, mails):
     from conftest import make_member, make_org
 
     org = make_org("PP-W", "Workers", csp_relationship="direct")
@@ -184,13 +280,28 @@ def test_two_workers_never_send_the_same_reminder(transactional_db):
     )
     for n in range(30):
         make_invoice(customer, number=f"W-{n}", due=DUE)
+        # A customer of its own per invoice, each with a subscription, so that every
+        # invoice suspends something.
+        own = services.customer_create(
+            org=org,
+            actor=admin,
+            company=f"C{n}",
+            tenant_domain=f"c{n}.example",
+            language="en",
+            billing_contact_name="B",
+            billing_contact_email=f"b{n}@c.example",
+            technical_contact_name="T",
+            technical_contact_email="t@c.example",
+        )
+        make_invoice(own, number=f"S-{n}", due=DUE)
+        make_subscription(own)
     barrier = threading.Barrier(2)
     errors = []
 
     def worker():
         try:
             barrier.wait()
-            with at(DUE - dt.timedelta(days=7)):
+            with at(day):
                 services.collections_run()
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
@@ -201,8 +312,10 @@ def test_two_workers_never_send_the_same_reminder(transactional_db):
     [t.start() for t in threads]
     [t.join() for t in threads]
     assert not errors
-    assert CollectionEvent.objects.filter(kind="reminder_before").count() == 30
-    assert OutgoingMail.objects.filter(kind="support.invoice_reminder_before").count() == 30
+    assert dict(CollectionEvent.objects.values_list("kind").annotate(n=Count("id"))) == events
+    queued = OutgoingMail.objects.filter(kind__startswith="support.invoice_")
+    assert dict(queued.values_list("kind").annotate(n=Count("id"))) == {f"support.{k}": n for k, n in mails.items()}
+    assert queued.values("kind", "related").distinct().count() == queued.count()
 
 
 def test_timeline_shows_what_happened_and_what_will(customer, policy):
@@ -250,3 +363,21 @@ def test_the_reminder_is_rendered_when_sent_and_reads_as_rendered_at_once(custom
     assert (sent.subject, sent.body) == (expected.subject, expected.body_text) == (mail.subject, mail.body_text)
     assert mail.language == "pl" and inv.number in sent.subject
     assert sent.body != rendered_at_once(None).body_text  # the suspension day is in it
+
+
+def test_a_settled_dispute_resumes_collections_and_tells_the_customer(customer, policy, bella):
+    inv = make_invoice(customer, due=DUE)
+    sub = make_subscription(customer)
+    run(DUE + dt.timedelta(days=1))
+    services.invoice_mark_disputed(invoice=inv, actor=bella, reason="Wrong seats")
+    with at(DUE + dt.timedelta(days=5)):
+        services.invoice_resolve_dispute(invoice=inv, actor=bella)
+    inv.refresh_from_db()
+    assert inv.status == Invoice.Status.OVERDUE
+    assert ("dispute_settled", DUE + dt.timedelta(days=5)) in kinds(inv)
+    mail = OutgoingMail.objects.get(kind="support.invoice_dispute_settled")
+    assert mail.language == "pl" and mail.to == "anna@hotelnord.example" and inv.number in mail.subject
+    assert "20 maja 2026" in mail.body_text  # the suspension day, in Polish
+    assert run(DUE + dt.timedelta(days=10))["suspended"] == 1
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.SUSPENDED
