@@ -27,18 +27,22 @@ from .models import (
 
 
 def breached_q(now=None) -> Q:
-    """Requests past a target, as SQL. Due times already include past pauses; a request
-    waiting on the customer right now is paused, so it is not breaching."""
+    """Requests past a target, as SQL, agreeing with `SupportRequest.*_breached`. Due times
+    already include past pauses; a request waiting on the customer right now has its clock
+    stopped when the wait began, so it breaches only if that was already past the target."""
     now = now or timezone.now()
+    open_ = Q(status__in=SupportRequest.OPEN_STATUSES)
     running = Q(waiting_since__isnull=True)
     first = (
-        Q(first_response_at__isnull=True, first_response_due_at__lt=now)
-        & running
-        & Q(status__in=SupportRequest.OPEN_STATUSES)
+        Q(first_response_at__isnull=True)
+        & open_
+        & ((running & Q(first_response_due_at__lt=now)) | Q(waiting_since__gt=F("first_response_due_at")))
     )
     first_late = Q(first_response_at__gt=F("first_response_due_at"))
     resolution = (
-        Q(resolved_at__isnull=True, resolution_due_at__lt=now, status__in=SupportRequest.OPEN_STATUSES) & running
+        Q(resolved_at__isnull=True)
+        & open_
+        & ((running & Q(resolution_due_at__lt=now)) | Q(waiting_since__gt=F("resolution_due_at")))
     )
     resolution_late = Q(resolved_at__gt=F("resolution_due_at"))
     return first | first_late | resolution | resolution_late

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -170,6 +172,7 @@ def request_detail(request, pk):
         except DomainError as exc:
             messages.error(request, exc.message)
     conversation = list(req.messages.select_related("author"))
+    escalations = list(req.escalations.select_related("escalated_by", "provider_org"))
     allowed = sorted(services.TRANSITIONS[req.status], key=lambda s: SupportRequest.Status.values.index(s))
     return render(
         request,
@@ -181,7 +184,9 @@ def request_detail(request, pk):
             "note_form": note_form,
             "transitions": [(s, SupportRequest.Status(s).label) for s in allowed],
             "incidents": list(selectors.active_incidents(service=req.service)),
-            "escalations": list(req.escalations.select_related("escalated_by", "provider_org")),
+            "escalations": escalations,
+            "can_escalate": req.status in services.ESCALATABLE
+            and not any(e.status in Escalation.OPEN_STATUSES for e in escalations),
             "agents": [m.user for m in Membership.objects.filter(org=req.org, is_active=True).select_related("user")],
             "history": selectors.request_history(req),
         },
@@ -577,10 +582,18 @@ def escalation_stats(request):
 # needs no password resets, and ties every request to one person, who sees only their own.
 
 
-def _contact_or_404(token):
+def _contact_or_404(request, token):
+    """The contact whose personal link this is, with the page in the contact's language
+    unless the person picked another one with the language switcher."""
     contact = services.contact_by_token(token)
     if contact is None:
         raise Http404
+    codes = dict(settings.LANGUAGES)
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    language = chosen if chosen in codes else contact.language if contact.language in codes else None
+    if language:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
     return contact
 
 
@@ -593,7 +606,7 @@ def _customer_render(request, template, context, status=200):
 
 @never_cache
 def customer_home(request, token):
-    contact = _contact_or_404(token)
+    contact = _contact_or_404(request, token)
     customer = contact.customer
     policy = services.policy_for(contact.org)
     invoices = list(
@@ -624,7 +637,7 @@ def customer_home(request, token):
 
 @never_cache
 def customer_request_create(request, token):
-    contact = _contact_or_404(token)
+    contact = _contact_or_404(request, token)
     form = CustomerRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -645,7 +658,7 @@ def customer_request_create(request, token):
 
 @never_cache
 def customer_request_detail(request, token, pk):
-    contact = _contact_or_404(token)
+    contact = _contact_or_404(request, token)
     # Only the person's own requests: another contact's request is a 404 here.
     req = SupportRequest.objects.filter(pk=pk, requester=contact).first()
     if req is None:

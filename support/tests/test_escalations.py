@@ -168,3 +168,63 @@ def test_finishing_escalation_returns_request_to_partner(support_request, alice)
     assert support_request.status == "diagnosing"
     with pytest.raises(DomainError):
         services.escalation_update(escalation=esc, actor=alice, status="open", vendor_ticket_number="")
+
+
+def test_a_second_escalation_is_refused_while_one_is_open(support_request, alice):
+    checked(support_request, alice)
+    esc = services.escalation_create(
+        request=support_request, actor=alice, category="defect", vehicle="partner_cloud", explanation="x"
+    )
+    # The agent goes on with the customer while the vendor works on it.
+    services.request_change_status(request=support_request, status="waiting_on_customer", actor=alice)
+    with pytest.raises(DomainError) as exc:
+        services.escalation_create(
+            request=support_request, actor=alice, category="defect", vehicle="partner_cloud", explanation="again"
+        )
+    assert "already has an open escalation" in exc.value.message
+    assert support_request.escalations.count() == 1
+    services.escalation_update(escalation=esc, actor=alice, status="resolved", vendor_ticket_number="SR-1")
+    services.escalation_create(
+        request=support_request, actor=alice, category="defect", vehicle="partner_cloud", explanation="it is back"
+    )
+    assert support_request.escalations.count() == 2
+
+
+def test_a_known_incident_is_not_escalated_but_a_billing_dispute_still_is(support_request, alice):
+    from support.models import ServiceHealthIncident
+
+    incident = ServiceHealthIncident.objects.create(
+        service="exchange_online", title="Mail delays in Europe", public_description="Delays", regions=["europe"]
+    )
+    services.request_check_health(request=support_request, actor=alice, incident=incident)
+    with pytest.raises(DomainError) as exc:
+        services.escalation_create(
+            request=support_request,
+            actor=alice,
+            category="service_unavailable",
+            vehicle="partner_cloud",
+            explanation="x",
+        )
+    assert exc.value.field == "category" and "Mail delays in Europe" in exc.value.message
+    services.escalation_create(
+        request=support_request, actor=alice, category="billing_dispute", vehicle="commercial", explanation="Credit"
+    )
+    support_request.refresh_from_db()
+    assert support_request.status == SupportRequest.Status.ESCALATED
+
+
+def test_once_the_incident_is_resolved_the_request_can_be_escalated(support_request, alice):
+    from support.models import ServiceHealthIncident
+
+    incident = ServiceHealthIncident.objects.create(
+        service="exchange_online", title="Mail delays", public_description="Delays", regions=["europe"]
+    )
+    services.request_check_health(request=support_request, actor=alice, incident=incident)
+    incident.status = ServiceHealthIncident.Status.RESOLVED
+    services.incident_save(incident=incident, actor=alice, created=False)
+    services.request_check_health(request=support_request, actor=alice)  # checked again: nothing active
+    support_request.refresh_from_db()
+    assert support_request.incident is None
+    services.escalation_create(
+        request=support_request, actor=alice, category="defect", vehicle="partner_cloud", explanation="Still broken"
+    )

@@ -84,6 +84,34 @@ def test_waiting_on_customer_pauses_the_clocks(csp_a, customer, contact, alice):
     assert req.resolution_due_at == T0 + dt.timedelta(hours=29)
 
 
+@pytest.mark.parametrize(
+    "wait_from, breached",
+    [(dt.timedelta(hours=2), False), (dt.timedelta(hours=2, seconds=1), True)],
+)
+def test_queue_filter_agrees_with_the_request_while_paused(csp_a, customer, contact, alice, wait_from, breached):
+    """A request already past its first-response target when it went to 'waiting on the
+    customer' stays breached while paused, in the queue's filter as on its own page."""
+    from support.selectors import breached_q
+
+    with time_machine.travel(T0, tick=False):
+        req = services.request_create(
+            org=csp_a,
+            customer=customer,
+            requester=contact,
+            category="technical",
+            service="teams",
+            severity="A",
+            subject="x",
+            description="y",
+        )
+    with time_machine.travel(T0 + wait_from, tick=False):
+        services.request_change_status(request=req, status="waiting_on_customer", actor=alice)
+    req.refresh_from_db()
+    later = T0 + dt.timedelta(days=2)
+    assert req.first_response_breached(later) is breached
+    assert SupportRequest.objects.filter(breached_q(later), pk=req.pk).exists() is breached
+
+
 def test_resolution_time_excludes_pause(csp_a, customer, contact, alice):
     with time_machine.travel(T0, tick=False):
         req = services.request_create(
@@ -169,3 +197,42 @@ def test_satisfaction_is_not_a_csat_answer(support_request, contact, alice):
         else {}
     )
     assert before == after
+
+
+def test_checking_again_keeps_the_link_to_an_active_incident(support_request, alice):
+    incident = ServiceHealthIncident.objects.create(
+        service="exchange_online", title="Mail delays", public_description="Delays", regions=["europe"]
+    )
+    services.request_check_health(request=support_request, actor=alice, incident=incident)
+    services.request_check_health(request=support_request, actor=alice)
+    support_request.refresh_from_db()
+    assert support_request.incident == incident
+
+
+def test_a_request_an_agent_opens_for_a_contact_is_theirs(csp_a, customer, contact, alice):
+    """Opened from a phone call with the contact's address: the contact follows it on their page."""
+    req = services.request_create(
+        org=csp_a,
+        customer=customer,
+        requester_name="Tomasz",
+        requester_email="Tomasz@HotelNord.example",
+        category="technical",
+        service="teams",
+        severity="C",
+        subject="Called in",
+        description="d",
+        actor=alice,
+    )
+    assert req.requester == contact and req.requester_email == contact.email
+    stranger = services.request_create(
+        org=csp_a,
+        customer=customer,
+        requester_email="someone@else.example",
+        category="technical",
+        service="teams",
+        severity="C",
+        subject="Called in",
+        description="d",
+        actor=alice,
+    )
+    assert stranger.requester is None

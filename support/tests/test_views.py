@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from conftest import client_for
@@ -265,10 +266,28 @@ def test_support_profile_requires_provider_company_and_pricing(alice_client, csp
 
 
 class TestCustomerPages:
+    @pytest.fixture
+    def client(self, client):
+        # The person picked English with the language switcher (the contact's own is Polish).
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        return client
+
     def token_for(self, contact):
         token = "t" * 43
         CustomerContact.objects.filter(pk=contact.pk).update(token_hash=hash_token(token))
         return token
+
+    def test_pages_speak_the_contact_language_unless_the_person_picked_another(self, db, contact):
+        from django.test import Client
+
+        token = self.token_for(contact)
+        assert contact.language == "pl"
+        body = Client().get(reverse("support:customer_home", args=[token])).content.decode()
+        assert '<html lang="pl"' in body
+        picked = Client()
+        picked.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+        body = picked.get(reverse("support:customer_home", args=[token])).content.decode()
+        assert '<html lang="de"' in body
 
     def test_customer_sees_terms_policy_and_only_own_requests(self, client, customer, contact, support_request, csp_a):
         other = customer.contacts.get(email="anna@hotelnord.example")
