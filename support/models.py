@@ -620,7 +620,7 @@ class CollectionEvent(models.Model):
         REINSTATED = "reinstated", _("Subscriptions reinstated")
         PAID = "paid", _("Payment received")
         DISPUTED = "disputed", _("Invoice disputed")
-        DISPUTE_SETTLED = "dispute_settled", _("Dispute settled: the invoice stands")
+        DISPUTE_SETTLED = "dispute_settled", _("Dispute settled")
 
     org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     # Indexed by the unique constraint, which leads with it.

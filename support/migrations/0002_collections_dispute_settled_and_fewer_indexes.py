@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='collectionevent',
             name='kind',
-            field=models.CharField(choices=[('reminder_before', 'Reminder sent'), ('overdue', 'Marked overdue'), ('reminder_after', 'Overdue reminder sent'), ('suspended', 'Subscriptions suspended'), ('reinstated', 'Subscriptions reinstated'), ('paid', 'Payment received'), ('disputed', 'Invoice disputed'), ('dispute_settled', 'Dispute settled: the invoice stands')], max_length=16),
+            field=models.CharField(choices=[('reminder_before', 'Reminder sent'), ('overdue', 'Marked overdue'), ('reminder_after', 'Overdue reminder sent'), ('suspended', 'Subscriptions suspended'), ('reinstated', 'Subscriptions reinstated'), ('paid', 'Payment received'), ('disputed', 'Invoice disputed'), ('dispute_settled', 'Dispute settled')], max_length=16),
         ),
         migrations.AlterField(
             model_name='invoice',
