@@ -343,6 +343,11 @@ def mail_send(*, mail_id: int) -> str:
         outcome = _render_claimed(mail)
         if outcome:
             return outcome
+    try:
+        # Rows a periodic job wrote in SQL were not checked on the way in: check them here.
+        _valid_recipient(mail.to)
+    except ValidationError:
+        return _fail(mail, "Invalid recipient address.")
     message = EmailMultiAlternatives(
         subject=mail.subject,
         body=mail.body_text,
@@ -363,10 +368,7 @@ def mail_send(*, mail_id: int) -> str:
             )
             logger.warning("Mail %s deferred: %s", mail.pk, error)
             return "retry"
-        OutgoingMail.objects.filter(pk=mail.pk).update(status=OutgoingMail.Status.FAILED, last_error=error)
-        logger.error("Mail %s failed: %s", mail.pk, error)
-        notify_delivery_failure(mail)
-        return "failed"
+        return _fail(mail, error)
     OutgoingMail.objects.filter(pk=mail.pk).update(
         status=OutgoingMail.Status.SENT, sent_at=timezone.now(), last_error=""
     )
@@ -393,6 +395,11 @@ def _render_claimed(mail: OutgoingMail) -> str | None:
         error = f"Not rendered: {type(exc).__name__}: {exc}"[:2000]
     else:
         return None
+    return _fail(mail, error)
+
+
+def _fail(mail: OutgoingMail, error: str) -> str:
+    """A mail that can never be sent: the row says why, and the business object is told."""
     OutgoingMail.objects.filter(pk=mail.pk).update(status=OutgoingMail.Status.FAILED, last_error=error)
     logger.error("Mail %s failed: %s", mail.pk, error)
     notify_delivery_failure(mail)

@@ -359,6 +359,19 @@ def test_a_bad_address_in_a_deferred_bulk_is_recorded_as_failed(alice, org_a, dj
 
 
 @pytest.mark.django_db
+def test_a_row_written_by_sql_with_a_bad_address_fails_instead_of_being_sent(org_a):
+    """Set-based jobs (lead expiry, collections) insert mail rows in SQL without the checks of
+    `mail_queue`; the sender checks the address itself and never hands a header-breaking one on."""
+    bad = OutgoingMail.objects.create(
+        org=org_a, kind="x", to="a@example.com\nBcc: everyone@example.com", subject="s", body_text="b"
+    )
+    assert mail_send(mail_id=bad.pk) == "failed"
+    bad.refresh_from_db()
+    assert bad.status == OutgoingMail.Status.FAILED and bad.last_error == "Invalid recipient address."
+    assert django_mail.outbox == []
+
+
+@pytest.mark.django_db
 def test_the_outbox_shows_a_mail_not_yet_rendered(alice, org_a):
     from conftest import client_for
     from partnerportal.models import User
