@@ -210,7 +210,9 @@ def request_create(
     if requester is None and requester_email:
         # Opened by an agent (a phone call, an e-mail) for one of the customer's contacts: the
         # request is theirs, so they follow it on their own page like one they opened.
-        requester = customer.contacts.filter(email__iexact=requester_email.strip()).order_by("id").first()
+        requester = (
+            customer.contacts.filter(email__iexact=requester_email.strip(), is_active=True).order_by("id").first()
+        )
     if requester is not None:
         requester_name, requester_email = requester.name, requester.email
     if not requester_email:
@@ -461,15 +463,18 @@ def incident_save(*, incident: ServiceHealthIncident, actor, created: bool) -> S
     return incident
 
 
-def request_check_health(*, request: SupportRequest, actor, incident: ServiceHealthIncident | None = None):
+def request_check_health(
+    *, request: SupportRequest, actor, incident: ServiceHealthIncident | None = None, unlink: bool = False
+):
     """Record that service health was checked (the programme's first step) and, when a
-    matching incident is active, link the request to it."""
+    matching incident is active, link the request to it. Checking again keeps the link while
+    that incident is active; `unlink` removes a link made by mistake."""
     with transaction.atomic():
         req = _lock(request)
         if incident is not None:
             if incident.service != req.service or not incident.is_active:
                 raise DomainError(_("Only an active incident for the same service can be linked."), field="incident")
-        elif req.incident_id is not None and req.incident.is_active:
+        elif not unlink and req.incident_id is not None and req.incident.is_active:
             incident = req.incident  # checked again: the linked incident is still going on
         now = timezone.now()
         req.health_checked_at, req.health_checked_by, req.updated_at = now, actor, now
@@ -723,7 +728,12 @@ def invoice_create(*, org: Organisation, actor, **fields) -> Invoice:
 
 
 def _lock_invoice(invoice: Invoice) -> Invoice:
-    return Invoice.objects.select_for_update().select_related("customer", "org").get(pk=invoice.pk)
+    """Lock the invoice's customer, then the invoice. Every change that can suspend or reinstate
+    a customer's subscriptions (a payment, a dispute, its settlement, the collections run) takes
+    the customer first, so two of them on the same customer queue up instead of deadlocking
+    on each other's invoices."""
+    Customer.objects.select_for_update().filter(pk=invoice.customer_id).values_list("pk", flat=True).first()
+    return Invoice.objects.select_for_update(of=("self",)).select_related("customer", "org").get(pk=invoice.pk)
 
 
 def _event(inv: Invoice, kind: str, day: dt.date) -> bool:
@@ -736,32 +746,48 @@ def _event(inv: Invoice, kind: str, day: dt.date) -> bool:
 
 
 def _reinstate(inv: Invoice, actor, day: dt.date) -> tuple[int, Invoice | None]:
-    """Lift the suspension this invoice caused. If another of the customer's invoices is also
-    overdue past its suspension day, the subscriptions stay suspended, now until that one is
-    paid: paying one of two overdue invoices does not bring access back. Returns how many
-    subscriptions are active again and the invoice that now holds them suspended, if any."""
+    """Lift the suspension this invoice caused (the customer is locked, see `_lock_invoice`).
+    If another of the customer's invoices is also overdue past its suspension day, the
+    subscriptions stay suspended, now until that one is paid: paying one of two overdue
+    invoices does not bring access back. Returns how many subscriptions are active again and
+    the invoice that still holds any of the customer's subscriptions suspended."""
     suspended = Subscription.objects.filter(suspended_by_invoice=inv, status=Subscription.Status.SUSPENDED)
-    other = (
-        Invoice.objects.select_for_update()
-        .filter(customer_id=inv.customer_id, status=Invoice.Status.OVERDUE, suspended_at__isnull=False)
-        .exclude(pk=inv.pk)
-        .order_by("due_date", "id")
-        .first()
-    )
+    count = 0
+    other = None
+    days = policy_for(inv.org).suspend_after_days
+    if days is not None:
+        other = (
+            Invoice.objects.filter(
+                customer_id=inv.customer_id,
+                status=Invoice.Status.OVERDUE,
+                due_date__lte=day - dt.timedelta(days=days),
+            )
+            .exclude(pk=inv.pk)
+            .order_by("due_date", "id")
+            .first()
+        )
     if other is not None:
         moved = suspended.update(suspended_by_invoice=other)
         if moved:
+            if other.suspended_at is None:
+                Invoice.objects.filter(pk=other.pk).update(suspended_at=timezone.now())
             _event(other, CollectionEvent.Kind.SUSPENDED, day)
             audit_log(
                 actor=actor, action="support.subscriptions_suspended", obj=other, details={"subscriptions": moved}
             )
-            return 0, other
-        return 0, None
-    count = suspended.update(status=Subscription.Status.ACTIVE, suspended_by_invoice=None)
-    if count:
-        _event(inv, CollectionEvent.Kind.REINSTATED, day)
-        audit_log(actor=actor, action="support.subscriptions_reinstated", obj=inv, details={"subscriptions": count})
-    return count, None
+    else:
+        count = suspended.update(status=Subscription.Status.ACTIVE, suspended_by_invoice=None)
+        if count:
+            _event(inv, CollectionEvent.Kind.REINSTATED, day)
+            audit_log(actor=actor, action="support.subscriptions_reinstated", obj=inv, details={"subscriptions": count})
+    holder = (
+        Subscription.objects.filter(customer_id=inv.customer_id, status=Subscription.Status.SUSPENDED)
+        .exclude(suspended_by_invoice=None)
+        .select_related("suspended_by_invoice")
+        .order_by("id")
+        .first()
+    )
+    return count, holder.suspended_by_invoice if holder else None
 
 
 def payment_record(*, invoice: Invoice, actor, amount: Decimal, paid_on: dt.date, reference: str = "") -> Payment:
@@ -967,23 +993,38 @@ WITH claimed AS (
 {_COLLECTIONS_TAIL}
 """
 
-# 4. Suspension after N days overdue, never for a disputed invoice (its status is 'disputed',
-# so it is not selected) and never for subscriptions already paid for. A customer with several
-# such invoices has its subscriptions suspended by the oldest (lowest id); paying that one
-# reinstates them. Only invoices that suspended something are recorded and e-mailed.
-_SUSPEND_SQL = f"""
-WITH claimed AS (
-    -- No join with the invoice table itself: right after step 2 the planner's statistics
-    -- still count no overdue invoice, and a self-join planned for one row meets 60,000.
-    UPDATE support_invoice i SET suspended_at = %(now)s
-     WHERE i.status = 'overdue' AND i.suspended_at IS NULL AND (
+# 4. Suspension: each customer with an overdue invoice past its suspension day (never a
+# disputed one: its status is 'disputed') has its active subscriptions suspended, except those
+# already paid for (paid_through), held by the oldest such invoice; paying it reinstates them or
+# hands them to the next one (`_reinstate`). Nothing is claimed once and for all: a subscription
+# whose prepaid period ends, or that is added later, is suspended on the next run, while the
+# `status = 'active'` condition keeps a second run or a second worker from doing anything twice.
+# Only invoices that suspended something are recorded, audited and e-mailed.
+_SUSPENDING_SQL = """
+    SELECT i.id, i.customer_id, i.due_date
+      FROM support_invoice i
+     WHERE i.status = 'overdue' AND (
            EXISTS (SELECT 1 FROM support_collectionspolicy p WHERE p.org_id = i.org_id
                     AND i.due_date <= %(today)s::date - p.suspend_after_days)
         OR (NOT EXISTS (SELECT 1 FROM support_collectionspolicy p WHERE p.org_id = i.org_id)
             AND i.due_date <= %(today)s::date - %(default_suspend)s))
-    RETURNING i.id, i.customer_id, i.org_id
-), pick AS (
-    SELECT DISTINCT ON (customer_id) customer_id, id AS invoice_id FROM claimed ORDER BY customer_id, id
+"""
+
+# Payments, disputes and settlements lock the customer first (see `_lock_customer`); so does
+# this step, in id order, before it reads which invoices suspend, so that it never suspends on
+# behalf of an invoice a payment has just settled.
+_LOCK_SUSPENDING_CUSTOMERS_SQL = f"""
+SELECT id FROM support_customer
+ WHERE id IN (SELECT customer_id FROM ({_SUSPENDING_SQL}) due)
+ ORDER BY id
+   FOR UPDATE
+"""
+
+_SUSPEND_SQL = f"""
+WITH pick AS (
+    SELECT DISTINCT ON (customer_id) customer_id, id AS invoice_id
+      FROM ({_SUSPENDING_SQL}) due
+     ORDER BY customer_id, due_date, id
 ), subs AS (
     UPDATE support_subscription s SET status = 'suspended', suspended_by_invoice_id = pick.invoice_id
       FROM pick
@@ -993,6 +1034,10 @@ WITH claimed AS (
 ), targets AS (
     SELECT invoice_id, org_id, 'invoice_suspended' AS template, count(*)::int AS subscriptions, true AS counted
       FROM subs GROUP BY invoice_id, org_id
+), marked AS (
+    UPDATE support_invoice i SET suspended_at = COALESCE(i.suspended_at, %(now)s)
+      FROM targets t
+     WHERE i.id = t.invoice_id
 ), event AS (
     INSERT INTO support_collectionevent (org_id, invoice_id, kind, day, created_at)
     SELECT org_id, invoice_id, 'suspended', %(today)s, %(now)s FROM targets
@@ -1046,6 +1091,7 @@ def collections_run(*, today: dt.date | None = None) -> dict[str, int]:
                 _REMINDERS_AFTER_SQL, audit_action("support.invoice_reminder_after"), overdue=overdue
             )
         with transaction.atomic():
+            cursor.execute(_LOCK_SUSPENDING_CUSTOMERS_SQL, params)
             result["suspended"] = step(_SUSPEND_SQL, audit_action("support.subscriptions_suspended"))
     return result
 

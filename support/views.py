@@ -166,7 +166,9 @@ def request_detail(request, pk):
                     incident = ServiceHealthIncident.objects.filter(pk=value if value.isdigit() else 0).first()
                     if incident is None:
                         raise DomainError(_("That incident does not exist."))
-                services.request_check_health(request=req, actor=request.user, incident=incident)
+                services.request_check_health(
+                    request=req, actor=request.user, incident=incident, unlink=request.POST.get("unlink") == "1"
+                )
                 messages.success(request, _("Service health check recorded."))
                 return redirect("support:request_detail", req.pk)
         except DomainError as exc:

@@ -381,3 +381,80 @@ def test_a_settled_dispute_resumes_collections_and_tells_the_customer(customer, 
     assert run(DUE + dt.timedelta(days=10))["suspended"] == 1
     sub.refresh_from_db()
     assert sub.status == Subscription.Status.SUSPENDED
+
+
+def test_a_prepaid_subscription_is_suspended_once_its_paid_period_ends(customer, policy):
+    inv = make_invoice(customer, due=DUE)
+    prepaid = make_subscription(customer, paid_through=DUE + dt.timedelta(days=12))
+    assert run(DUE + dt.timedelta(days=10))["suspended"] == 0
+    assert run(DUE + dt.timedelta(days=12))["suspended"] == 0  # paid through that day
+    assert run(DUE + dt.timedelta(days=13))["suspended"] == 1
+    prepaid.refresh_from_db()
+    assert prepaid.status == Subscription.Status.SUSPENDED and prepaid.suspended_by_invoice == inv
+
+
+def test_a_subscription_added_after_the_suspension_is_suspended_on_the_next_run(customer, policy):
+    inv = make_invoice(customer, due=DUE)
+    make_subscription(customer)
+    assert run(DUE + dt.timedelta(days=10))["suspended"] == 1
+    assert run(DUE + dt.timedelta(days=10))["suspended"] == 0  # the same day: nothing twice
+    later = make_subscription(customer, service="teams")
+    assert run(DUE + dt.timedelta(days=11))["suspended"] == 1
+    assert run(DUE + dt.timedelta(days=11))["suspended"] == 0
+    later.refresh_from_db()
+    assert later.status == Subscription.Status.SUSPENDED and later.suspended_by_invoice == inv
+    assert [d for k, d in kinds(inv) if k == "suspended"] == [DUE + dt.timedelta(days=10), DUE + dt.timedelta(days=11)]
+    assert OutgoingMail.objects.filter(kind="support.invoice_suspended").count() == 2
+
+
+def test_paying_an_invoice_that_held_nothing_says_access_stays_suspended(customer, policy, bella):
+    first = make_invoice(customer, number="INV-1", due=DUE)
+    second = make_invoice(customer, number="INV-2", due=DUE + dt.timedelta(days=1))
+    make_subscription(customer)
+    run(DUE + dt.timedelta(days=11))  # both past their day; the oldest holds the suspension
+    with at(DUE + dt.timedelta(days=12)):
+        services.payment_record(invoice=second, actor=bella, amount=Decimal("100.00"), paid_on=DUE)
+    paid = OutgoingMail.objects.get(kind="support.invoice_paid")
+    assert first.number in paid.body_text and "active again" not in paid.body_text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_invoices_of_one_customer_paid_at_once_do_not_deadlock(transactional_db):
+    from conftest import make_member, make_org
+
+    org = make_org("PP-D", "Deadlock", csp_relationship="direct")
+    admin = make_member("d@d.example", org, ["partner_admin"])
+    CollectionsPolicy.objects.create(org=org, reminder_days_before=[], reminder_days_after=[], suspend_after_days=10)
+    customer = services.customer_create(
+        org=org,
+        actor=admin,
+        company="C",
+        tenant_domain="c.example",
+        language="en",
+        billing_contact_name="B",
+        billing_contact_email="b@c.example",
+        technical_contact_name="T",
+        technical_contact_email="t@c.example",
+    )
+    invoices = [make_invoice(customer, number=f"D-{n}", due=DUE) for n in range(2)]
+    sub = make_subscription(customer)
+    run(DUE + dt.timedelta(days=11))
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def pay(inv):
+        try:
+            barrier.wait()
+            with at(DUE + dt.timedelta(days=12)):
+                services.payment_record(invoice=inv, actor=admin, amount=Decimal("100.00"), paid_on=DUE)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=pay, args=(inv,)) for inv in invoices]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert errors == []
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.ACTIVE and sub.suspended_by_invoice is None

@@ -236,3 +236,29 @@ def test_a_request_an_agent_opens_for_a_contact_is_theirs(csp_a, customer, conta
         actor=alice,
     )
     assert stranger.requester is None
+
+
+def test_a_link_made_by_mistake_can_be_removed(support_request, alice):
+    incident = ServiceHealthIncident.objects.create(
+        service="exchange_online", title="Mail delays", public_description="Delays", regions=["asia"]
+    )
+    services.request_check_health(request=support_request, actor=alice, incident=incident)
+    services.request_check_health(request=support_request, actor=alice, unlink=True)
+    support_request.refresh_from_db()
+    assert support_request.incident is None and support_request.health_checked_at is not None
+
+
+def test_a_revoked_contact_is_not_made_the_requester(csp_a, customer, contact, alice):
+    services.contact_revoke_link(contact=contact, actor=alice)
+    req = services.request_create(
+        org=csp_a,
+        customer=customer,
+        requester_email=contact.email,
+        category="technical",
+        service="teams",
+        severity="C",
+        subject="Called in",
+        description="d",
+        actor=alice,
+    )
+    assert req.requester is None

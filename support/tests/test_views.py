@@ -220,6 +220,24 @@ def test_escalation_form_shows_refusal(sven, support_request):
     assert r.status_code == 302 and Escalation.objects.get().escalated_by == sven
 
 
+def test_agent_links_an_incident_and_removes_the_link_through_the_page(sven, support_request):
+    incident = ServiceHealthIncident.objects.create(
+        service="exchange_online", title="Mail delays", public_description="Delays", regions=["europe"]
+    )
+    client = client_for(sven)
+    url = reverse("support:request_detail", args=[support_request.pk])
+    client.post(url, {"action": "health", "incident": incident.pk})
+    support_request.refresh_from_db()
+    assert support_request.incident == incident
+    assert "remove the link" in client.get(url).content.decode()
+    client.post(url, {"action": "health"})  # checked again: still linked
+    support_request.refresh_from_db()
+    assert support_request.incident == incident
+    client.post(url, {"action": "health", "unlink": "1"})
+    support_request.refresh_from_db()
+    assert support_request.incident is None
+
+
 def test_record_payment_and_dispute_through_the_page(bella, invoice):
     client = client_for(bella)
     url = reverse("support:invoice_detail", args=[invoice.pk])
