@@ -524,7 +524,8 @@ class Invoice(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     disputed_at = models.DateTimeField(null=True, blank=True)
     dispute_reason = models.TextField(_("dispute reason"), blank=True)
-    # Set once by the collections job; the claim that keeps two workers from suspending twice.
+    # When this invoice first held the customer's subscriptions suspended; from then on its
+    # timeline no longer plans a suspension.
     suspended_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
