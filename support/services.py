@@ -1000,17 +1000,13 @@ WITH claimed AS (
 # whose prepaid period ends, or that is added later, is suspended on the next run, while the
 # `status = 'active'` condition keeps a second run or a second worker from doing anything twice.
 # Only invoices that suspended something are recorded, audited and e-mailed.
-_SUSPENDING_SQL = """
+_SUSPENDING_SQL = f"""
     SELECT i.id, i.customer_id, i.due_date
-      FROM support_invoice i
-     WHERE i.status = 'overdue' AND (
-           EXISTS (SELECT 1 FROM support_collectionspolicy p WHERE p.org_id = i.org_id
-                    AND i.due_date <= %(today)s::date - p.suspend_after_days)
-        OR (NOT EXISTS (SELECT 1 FROM support_collectionspolicy p WHERE p.org_id = i.org_id)
-            AND i.due_date <= %(today)s::date - %(default_suspend)s))
+      FROM support_invoice i LEFT JOIN support_collectionspolicy p ON p.org_id = i.org_id
+     WHERE i.status = 'overdue' AND i.due_date <= %(today)s::date - {_POLICY_SUSPEND}
 """
 
-# Payments, disputes and settlements lock the customer first (see `_lock_customer`); so does
+# Payments, disputes and settlements lock the customer first (see `_lock_invoice`); so does
 # this step, in id order, before it reads which invoices suspend, so that it never suspends on
 # behalf of an invoice a payment has just settled.
 _LOCK_SUSPENDING_CUSTOMERS_SQL = f"""

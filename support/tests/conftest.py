@@ -76,6 +76,21 @@ def make_invoice(customer, number="INV-1", due=dt.date(2026, 5, 10), amount="100
     )
 
 
+def make_customer(org, actor, key: str = ""):
+    """A plain English-speaking customer of `org`; `key` keeps several apart."""
+    return services.customer_create(
+        org=org,
+        actor=actor,
+        company=f"C{key}",
+        tenant_domain=f"c{key}.example",
+        language="en",
+        billing_contact_name="B",
+        billing_contact_email=f"b{key}@c.example",
+        technical_contact_name="T",
+        technical_contact_email="t@c.example",
+    )
+
+
 def make_subscription(customer, **extra):
     extra.setdefault("service", "exchange_online")
     return Subscription.objects.create(

@@ -13,7 +13,7 @@ from support import services, tasks
 from support.models import CollectionEvent, CollectionsPolicy, Invoice, Subscription
 from support.selectors import invoice_timeline, timeline_summary
 
-from .conftest import make_invoice, make_subscription
+from .conftest import make_customer, make_invoice, make_subscription
 
 DUE = dt.date(2026, 5, 10)
 
@@ -267,32 +267,12 @@ def test_two_workers_never_send_the_same_reminder(transactional_db, day, events,
 
     org = make_org("PP-W", "Workers", csp_relationship="direct")
     admin = make_member("w@w.example", org, ["partner_admin"])
-    customer = services.customer_create(
-        org=org,
-        actor=admin,
-        company="C",
-        tenant_domain="c.example",
-        language="en",
-        billing_contact_name="B",
-        billing_contact_email="b@c.example",
-        technical_contact_name="T",
-        technical_contact_email="t@c.example",
-    )
+    customer = make_customer(org, admin)
     for n in range(30):
         make_invoice(customer, number=f"W-{n}", due=DUE)
         # A customer of its own per invoice, each with a subscription, so that every
         # invoice suspends something.
-        own = services.customer_create(
-            org=org,
-            actor=admin,
-            company=f"C{n}",
-            tenant_domain=f"c{n}.example",
-            language="en",
-            billing_contact_name="B",
-            billing_contact_email=f"b{n}@c.example",
-            technical_contact_name="T",
-            technical_contact_email="t@c.example",
-        )
+        own = make_customer(org, admin, str(n))
         make_invoice(own, number=f"S-{n}", due=DUE)
         make_subscription(own)
     barrier = threading.Barrier(2)
@@ -425,17 +405,7 @@ def test_two_invoices_of_one_customer_paid_at_once_do_not_deadlock(transactional
     org = make_org("PP-D", "Deadlock", csp_relationship="direct")
     admin = make_member("d@d.example", org, ["partner_admin"])
     CollectionsPolicy.objects.create(org=org, reminder_days_before=[], reminder_days_after=[], suspend_after_days=10)
-    customer = services.customer_create(
-        org=org,
-        actor=admin,
-        company="C",
-        tenant_domain="c.example",
-        language="en",
-        billing_contact_name="B",
-        billing_contact_email="b@c.example",
-        technical_contact_name="T",
-        technical_contact_email="t@c.example",
-    )
+    customer = make_customer(org, admin)
     invoices = [make_invoice(customer, number=f"D-{n}", due=DUE) for n in range(2)]
     sub = make_subscription(customer)
     run(DUE + dt.timedelta(days=11))
